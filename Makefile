@@ -1,0 +1,45 @@
+# PMG-GT: two commands on a fresh machine.
+#   make demo   -> virtualenv, install, migrate, demo data, serve on http://127.0.0.1:8000
+#   make test   -> virtualenv, install, run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.instalado
+
+.PHONY: demo test instalar lint formato vendor limpiar
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+instalar: $(STAMP)
+
+demo: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py cargar_demo
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+formato: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh static/vendor/ from the npm registry (versions pinned in package.json).
+vendor:
+	npm install --no-audit --no-fund
+	mkdir -p static/vendor/gob.cl/css static/vendor/gob.cl/fonts static/vendor/htmx
+	cp node_modules/@gobdigital-cl/gob.cl/dist/css/gob.cl.css static/vendor/gob.cl/css/
+	cp node_modules/@gobdigital-cl/gob.cl/dist/fonts/gob-cl.* static/vendor/gob.cl/fonts/
+	rm -f static/vendor/gob.cl/fonts/gob-cl.json static/vendor/gob.cl/fonts/gob-cl.symbol.svg
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE static/vendor/htmx/
+
+limpiar:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class DiagnosticoConfig(AppConfig):
+    name = "diagnostico"
+    verbose_name = "Etapa I – Diagnóstico"
+
+    def ready(self):
+        from pmggt import etapas
+
+        from . import contenido
+
+        etapas.registrar(contenido.ETAPA)

@@ -1,0 +1,127 @@
+"""Spanish admin for the Administrador/a SUBDERE: organisations, cycles, users and roles."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .historia import actuando_como
+from .models import Centro, Ciclo, GobiernoRegional, GrupoRol, Region, Servicio
+
+
+@admin.register(Region)
+class RegionAdmin(SimpleHistoryAdmin):
+    list_display = ["codigo", "nombre", "orden"]
+    ordering = ["orden"]
+
+
+@admin.register(GobiernoRegional)
+class GobiernoRegionalAdmin(SimpleHistoryAdmin):
+    list_display = ["nombre", "region"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        with actuando_como(request.user):
+            services.roles_asegurar(obj)
+
+
+class CentroInline(admin.TabularInline):
+    model = Centro
+    extra = 0
+    fields = ["region", "nombre"]
+
+
+@admin.register(Servicio)
+class ServicioAdmin(SimpleHistoryAdmin):
+    list_display = ["nombre", "sigla", "ministerio", "region", "activo"]
+    list_filter = ["activo", "ministerio"]
+    search_fields = ["nombre", "sigla", "ministerio"]
+    inlines = [CentroInline]
+
+    def save_model(self, request, obj, form, change):
+        obj.sigla = obj.sigla.upper()
+        super().save_model(request, obj, form, change)
+        with actuando_como(request.user):
+            services.roles_asegurar(obj)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        with actuando_como(request.user):
+            for centro in Centro.objects.filter(servicio=form.instance):
+                services.roles_asegurar(centro)
+
+
+@admin.register(Centro)
+class CentroAdmin(SimpleHistoryAdmin):
+    list_display = ["nombre", "servicio", "region"]
+    list_filter = ["servicio", "region"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        with actuando_como(request.user):
+            services.roles_asegurar(obj)
+
+
+@admin.register(Ciclo)
+class CicloAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "anio",
+        "abierto",
+        "plazo_etapa1",
+        "plazo_etapa2",
+        "plazo_etapa3",
+        "plazo_etapa4",
+    ]
+
+
+@admin.register(GrupoRol)
+class GrupoRolAdmin(SimpleHistoryAdmin):
+    list_display = ["grupo", "tipo", "servicio", "centro", "gore", "miembros"]
+    list_filter = ["tipo", "servicio"]
+    search_fields = ["grupo__name"]
+    readonly_fields = ["grupo", "tipo", "servicio", "centro", "gore"]
+
+    def has_add_permission(self, request):
+        # Role groups are created with their Servicio, Centro or GORE.
+        return False
+
+    @admin.display(description="miembros")
+    def miembros(self, obj):
+        return ", ".join(u.username for u in obj.grupo.user_set.all()) or "—"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("grupo", "servicio", "centro__region", "centro__servicio", "gore")
+            .prefetch_related("grupo__user_set")
+        )
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UsuarioAdmin(UserAdmin, SimpleHistoryAdmin):
+    filter_horizontal = ["groups"]
+    list_display = ["username", "first_name", "last_name", "email", "is_active", "roles"]
+
+    @admin.display(description="roles")
+    def roles(self, obj):
+        return ", ".join(g.name for g in obj.groups.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # Non-superuser administrators manage roles (groups), never raw privileges.
+        ocultos = {"is_superuser", "user_permissions", "is_staff"}
+        return [
+            (nombre, {**opciones, "fields": [f for f in opciones["fields"] if f not in ocultos]})
+            for nombre, opciones in fieldsets
+        ]

@@ -1,0 +1,95 @@
+from django import forms
+from django.forms import formset_factory
+
+from .models import Ciclo, Documento, Servicio
+
+
+class ComentarioForm(forms.Form):
+    comentario = forms.CharField(
+        label="Comentario (opcional)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AccionVersionForm(ComentarioForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class SolicitarModificacionForm(forms.Form):
+    comentario = forms.CharField(
+        label="Motivo de la modificación",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Indique el motivo de la modificación."},
+    )
+
+
+class ObservacionForm(forms.Form):
+    campo = forms.ChoiceField(label="Apunta a", required=False)
+    texto = forms.CharField(
+        label="Observación",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, campos=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campo"].choices = list(campos)
+
+
+class ObservacionRequeridaForm(ObservacionForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["texto"].required = True
+        self.fields["texto"].error_messages["required"] = "Escriba el texto de la observación."
+
+
+class BaseObservacionesFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        if not any((f.cleaned_data.get("texto") or "").strip() for f in self.forms):
+            raise forms.ValidationError(
+                "Para devolver el documento debe escribir al menos una observación."
+            )
+
+
+ObservacionesFormSet = formset_factory(
+    ObservacionForm, formset=BaseObservacionesFormSet, extra=3, max_num=10
+)
+
+
+class DevolverForm(AccionVersionForm):
+    pass
+
+
+class CrearDocumentoForm(forms.Form):
+    servicio = forms.ModelChoiceField(
+        queryset=Servicio.objects.filter(activo=True), label="Servicio"
+    )
+    ciclo = forms.ModelChoiceField(queryset=Ciclo.objects.filter(abierto=True), label="Ciclo")
+    etapa = forms.TypedChoiceField(
+        choices=[(Documento.Etapa.DIAGNOSTICO.value, Documento.Etapa.DIAGNOSTICO.label)],
+        coerce=int,
+        label="Etapa",
+    )
+
+    def servicio_elegido(self) -> Servicio | None:
+        """The Servicio named in the data, before validation (for the access check)."""
+        try:
+            return Servicio.objects.get(pk=int(self.data.get("servicio", "")))
+        except (TypeError, ValueError, Servicio.DoesNotExist):
+            return None
+
+
+class FiltroDocumentosForm(forms.Form):
+    ciclo = forms.ModelChoiceField(
+        queryset=Ciclo.objects.all(), required=False, empty_label="Todos los ciclos"
+    )
+    estado = forms.ChoiceField(
+        choices=[("", "Todos los estados"), *Documento.Estado.choices], required=False
+    )

@@ -1,0 +1,105 @@
+"""A document's timeline: chain transitions, observaciones and content edits, who and when."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import etapas
+from .models import Documento, Observacion, Transicion
+
+# Fields that say nothing to a reader of the timeline.
+_CAMPOS_OCULTOS = {"id", "documento", "diagnostico"}
+
+
+@dataclass
+class Evento:
+    fecha: datetime
+    quien: object
+    tipo: str  # transicion | observacion | resolucion | edicion
+    texto: str
+    detalle: str = ""
+    accion: str = ""
+
+
+def _nombre_registro(registro) -> str:
+    modelo = registro.instance_type._meta
+    numero = getattr(registro, "numero", None)
+    return f"{modelo.verbose_name} {numero}" if numero else str(modelo.verbose_name)
+
+
+def _ediciones(registros) -> list[Evento]:
+    eventos = []
+    previo_por_objeto = {}
+    for reg in sorted(registros, key=lambda r: (r.history_date, r.history_id)):
+        nombre = _nombre_registro(reg)
+        previo = previo_por_objeto.get(reg.id)
+        previo_por_objeto[reg.id] = reg
+        if reg.history_type == "+":
+            eventos.append(Evento(reg.history_date, reg.history_user, "edicion", f"creó {nombre}"))
+        elif reg.history_type == "-":
+            eventos.append(
+                Evento(reg.history_date, reg.history_user, "edicion", f"eliminó {nombre}")
+            )
+        elif previo is not None:
+            cambiados = [
+                str(f.verbose_name)
+                for f in reg.instance_type._meta.concrete_fields
+                if f.name not in _CAMPOS_OCULTOS
+                and getattr(previo, f.attname) != getattr(reg, f.attname)
+            ]
+            if cambiados:
+                eventos.append(
+                    Evento(
+                        reg.history_date,
+                        reg.history_user,
+                        "edicion",
+                        f"editó {nombre}",
+                        detalle=", ".join(cambiados),
+                    )
+                )
+    return eventos
+
+
+Accion = Transicion.Accion
+_FRASES = {
+    Accion.CREAR: "creó el documento",
+    Accion.ENVIAR: "envió la versión {v} al Jefe/a de Servicio",
+    Accion.APROBAR: "aprobó la versión {v} y la envió a SUBDERE",
+    Accion.DEVOLVER: "devolvió la versión {v} con observaciones",
+    Accion.VISAR: "visó la versión {v} (V°B° técnico)",
+    Accion.SOLICITAR_MODIFICACION: "solicitó modificar la versión visada {v}",
+}
+
+
+def linea_de_tiempo(documento: Documento) -> list[Evento]:
+    eventos = [
+        Evento(
+            t.fecha,
+            t.actor,
+            "transicion",
+            _FRASES[t.accion].format(v=t.version),
+            t.comentario,
+            t.accion,
+        )
+        for t in Transicion.objects.filter(documento=documento).select_related("actor")
+    ]
+    for obs in Observacion.objects.filter(documento=documento).select_related(
+        "autor", "resuelta_por"
+    ):
+        eventos.append(Evento(obs.creada_en, obs.autor, "observacion", "observó", obs.texto))
+        if obs.resuelta:
+            eventos.append(
+                Evento(
+                    obs.resuelta_en,
+                    obs.resuelta_por,
+                    "resolucion",
+                    "resolvió una observación",
+                    obs.texto,
+                )
+            )
+    definicion = etapas.de(documento.etapa)
+    if definicion.historiales:
+        registros = []
+        for qs in definicion.historiales(documento):
+            registros.extend(qs.select_related("history_user"))
+        eventos.extend(_ediciones(registros))
+    return sorted(eventos, key=lambda e: e.fecha)

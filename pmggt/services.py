@@ -1,0 +1,189 @@
+"""Writes of the shared core: role groups and grants, documents, observaciones."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from . import etapas, permisos
+from .historia import actuando_como
+from .models import (
+    Centro,
+    Ciclo,
+    Documento,
+    GobiernoRegional,
+    GrupoRol,
+    Observacion,
+    Servicio,
+    Transicion,
+)
+from .workflow import DatosInvalidos, EstadoInvalido, SinPermiso
+
+Tipo = GrupoRol.Tipo
+
+# Object permissions each role holds: {tipo: [(target, [codenames])]}.
+PERMISOS_ROL = {
+    Tipo.ENCARGADO_GT: [("servicio", ["ver_documentos", "editar_documentos"])],
+    Tipo.JEFE: [("servicio", ["ver_documentos", "aprobar_documentos"])],
+    Tipo.EXPERTO: [("servicio", ["ver_documentos", "visar_documentos"])],
+    Tipo.ENCARGADO_CENTRO: [("centro", ["editar_centro"]), ("servicio", ["ver_documentos"])],
+    Tipo.GORE: [("gore", ["ver_region"])],
+}
+ROLES_DE_SERVICIO = [Tipo.ENCARGADO_GT, Tipo.JEFE, Tipo.EXPERTO]
+
+# Model permissions of the Administradores SUBDERE group (the admin site).
+PERMISOS_ADMINISTRADOR = {
+    "pmggt": ["region", "gobiernoregional", "servicio", "centro", "ciclo", "gruporol"],
+    "auth": ["user"],
+}
+NOMBRE_GRUPO_ADMINISTRADORES = "Administradores/as SUBDERE"
+
+
+def _nombre_grupo(tipo: str, objeto) -> str:
+    etiqueta = Tipo(tipo).label
+    if isinstance(objeto, Servicio):
+        return f"{etiqueta} – {objeto.sigla}"
+    if isinstance(objeto, Centro):
+        return f"{etiqueta} – {objeto.servicio.sigla} {objeto.region.codigo}"
+    return f"{etiqueta} – {objeto.nombre}"
+
+
+@transaction.atomic
+def rol_grupo(*, tipo: str, objeto) -> Group:
+    """The per-object group of this role, created with its grants if missing."""
+    campo = {Servicio: "servicio", Centro: "centro", GobiernoRegional: "gore"}[type(objeto)]
+    rol = GrupoRol.objects.select_related("grupo").filter(tipo=tipo, **{campo: objeto}).first()
+    if rol is not None:
+        return rol.grupo
+    grupo, _ = Group.objects.get_or_create(name=_nombre_grupo(tipo, objeto))
+    rol = GrupoRol(tipo=tipo, grupo=grupo, **{campo: objeto})
+    if isinstance(objeto, Centro):
+        rol.servicio = objeto.servicio
+    rol.save()
+    for destino, codenames in PERMISOS_ROL[tipo]:
+        objetivo = objeto.servicio if destino == "servicio" and campo == "centro" else objeto
+        for codename in codenames:
+            assign_perm(f"pmggt.{codename}", grupo, objetivo)
+    return grupo
+
+
+def roles_asegurar(objeto) -> list[Group]:
+    """Create every role group an organisation needs (idempotent)."""
+    if isinstance(objeto, Servicio):
+        tipos = ROLES_DE_SERVICIO
+    elif isinstance(objeto, Centro):
+        tipos = [Tipo.ENCARGADO_CENTRO]
+    else:
+        tipos = [Tipo.GORE]
+    return [rol_grupo(tipo=tipo, objeto=objeto) for tipo in tipos]
+
+
+@transaction.atomic
+def grupo_administradores() -> Group:
+    grupo, _ = Group.objects.get_or_create(name=NOMBRE_GRUPO_ADMINISTRADORES)
+    if not hasattr(grupo, "rol"):
+        GrupoRol.objects.create(grupo=grupo, tipo=Tipo.ADMINISTRADOR)
+    permisos_modelo = Permission.objects.filter(
+        content_type__app_label="pmggt", codename="administrar_pmggt"
+    )
+    for app, modelos in PERMISOS_ADMINISTRADOR.items():
+        codenames = [f"{accion}_{m}" for m in modelos for accion in ("add", "change", "view")]
+        permisos_modelo |= Permission.objects.filter(
+            content_type__app_label=app, codename__in=codenames
+        )
+    grupo.permissions.add(*permisos_modelo)
+    return grupo
+
+
+def rol_asignar(*, usuario, tipo: str, objeto=None) -> None:
+    grupo = (
+        grupo_administradores()
+        if tipo == Tipo.ADMINISTRADOR
+        else rol_grupo(tipo=tipo, objeto=objeto)
+    )
+    usuario.groups.add(grupo)
+    if tipo == Tipo.ADMINISTRADOR and not usuario.is_staff:
+        usuario.is_staff = True
+        usuario.save(update_fields=["is_staff"])
+
+
+@transaction.atomic
+def documento_crear(*, servicio: Servicio, ciclo: Ciclo, etapa: int, actor) -> Documento:
+    if not permisos.tiene(actor, "editar_documentos", servicio):
+        raise SinPermiso("Solo el Encargado/a GT del Servicio puede crear sus documentos.")
+    if not ciclo.abierto:
+        raise EstadoInvalido(f"El {ciclo} está cerrado: no se pueden crear documentos.")
+    if Documento.objects.filter(servicio=servicio, ciclo=ciclo, etapa=etapa).exists():
+        raise DatosInvalidos("Este documento ya existe para el Servicio y el ciclo.")
+    definicion = etapas.de(etapa)
+    with actuando_como(actor):
+        documento = Documento.objects.create(
+            servicio=servicio, ciclo=ciclo, etapa=etapa, creado_por=actor
+        )
+        Transicion.objects.create(
+            documento=documento,
+            accion=Transicion.Accion.CREAR,
+            estado_destino=documento.estado,
+            actor=actor,
+        )
+        if definicion.crear:
+            definicion.crear(documento)
+    return documento
+
+
+def campos_observables(documento: Documento) -> list[tuple[str, str]]:
+    """[(clave, etiqueta)] an observación may point at, from the current content."""
+    definicion = etapas.de(documento.etapa)
+    return [("", "El documento en general")] + [
+        (clave, etiqueta)
+        for clave, etiqueta, _ in definicion.aplanar(definicion.contenido(documento))
+    ]
+
+
+def _validar_destino(documento: Documento, campo: str) -> None:
+    if campo and campo not in {clave for clave, _ in campos_observables(documento)}:
+        raise DatosInvalidos("La observación apunta a un campo que no existe en el documento.")
+
+
+@transaction.atomic
+def observacion_crear(
+    *, documento: Documento, autor, texto: str, campo: str = "", fila: str = ""
+) -> Observacion:
+    """An Experto's observación at any time (returns carry theirs through workflow.devolver)."""
+    if not permisos.tiene(autor, "visar_documentos", documento.servicio):
+        raise SinPermiso("Solo el Experto/a SUBDERE asignado puede observar este documento.")
+    if not texto.strip():
+        raise DatosInvalidos("Escriba el texto de la observación.")
+    _validar_destino(documento, campo)
+    with actuando_como(autor):
+        return Observacion.objects.create(
+            documento=documento,
+            version=documento.version_actual,
+            autor=autor,
+            texto=texto.strip(),
+            campo=campo,
+            fila=fila,
+        )
+
+
+@transaction.atomic
+def observacion_resolver(*, observacion: Observacion, actor) -> Observacion:
+    obs = (
+        Observacion.objects.select_for_update()
+        .select_related("documento__servicio")
+        .get(pk=observacion.pk)
+    )
+    if not permisos.tiene(actor, "editar_documentos", obs.documento.servicio):
+        raise SinPermiso("Solo el Encargado/a GT del Servicio marca observaciones como resueltas.")
+    if obs.resuelta:
+        raise EstadoInvalido("La observación ya estaba resuelta.")
+    if obs.documento.estado != Documento.Estado.BORRADOR:
+        raise EstadoInvalido(
+            "Las observaciones se resuelven mientras el documento está en Borrador."
+        )
+    obs.resuelta = True
+    obs.resuelta_por = actor
+    obs.resuelta_en = timezone.now()
+    with actuando_como(actor):
+        obs.save()
+    return obs

@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "PMG-GT · Administración SUBDERE"
+admin.site.site_title = "PMG-GT"
+admin.site.index_title = "Servicios, centros, ciclos, usuarios y roles"
+
+app_patterns = (
+    [
+        path("", views.mis_pendientes, name="mis_pendientes"),
+        path("documentos/", views.documento_lista, name="documento_lista"),
+        path("documentos/nuevo/", views.documento_crear, name="documento_crear"),
+        path("documentos/<int:pk>/", views.documento, name="documento"),
+        path(
+            "documentos/<int:pk>/diferencias/",
+            views.documento_diferencias,
+            name="documento_diferencias",
+        ),
+        path(
+            "documentos/<int:pk>/versiones/<int:numero>/",
+            views.documento_version,
+            name="documento_version",
+        ),
+        path(
+            "documentos/<int:pk>/acciones/<slug:accion>/",
+            views.documento_accion,
+            name="documento_accion",
+        ),
+        path(
+            "documentos/<int:pk>/observaciones/",
+            views.observacion_crear,
+            name="observacion_crear",
+        ),
+        path(
+            "observaciones/<int:pk>/resolver/",
+            views.observacion_resolver,
+            name="observacion_resolver",
+        ),
+    ],
+    "pmggt",
+)
+
+urlpatterns = [
+    path("", include(app_patterns)),
+    path("diagnostico/", include("diagnostico.urls")),
+    path(
+        "cuentas/ingresar/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("cuentas/salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,325 @@
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import diferencias, etapas, permisos, selectors, services, workflow
+from .forms import (
+    AccionVersionForm,
+    ComentarioForm,
+    CrearDocumentoForm,
+    FiltroDocumentosForm,
+    ObservacionesFormSet,
+    ObservacionRequeridaForm,
+    SolicitarModificacionForm,
+)
+from .linea_tiempo import linea_de_tiempo
+from .models import Ciclo, Documento, Observacion, VersionDocumento
+
+Accion = workflow.Accion
+
+
+def _documento_para(request, pk: int) -> Documento:
+    """The document if this user may read it; 404 to outsiders, 403 to insiders without right."""
+    documento = get_object_or_404(Documento.objects.select_related("servicio", "ciclo"), pk=pk)
+    nivel = permisos.nivel_acceso(request.user, documento)
+    if nivel is None:
+        raise Http404("Documento no encontrado.")
+    if nivel != permisos.CONTENIDO:
+        raise PermissionDenied("El documento aún no está visado.")
+    return documento
+
+
+@login_required
+def mis_pendientes(request):
+    usuario = request.user
+    pendientes = list(selectors.documentos_pendientes_para(usuario))
+    seguidos = list(selectors.documentos_seguidos_por(usuario))
+    servicios = list(selectors.servicios_donde_puede_crear(usuario))
+    por_crear = []
+    if servicios:
+        ciclos = list(Ciclo.objects.filter(abierto=True))
+        existentes = set(
+            Documento.objects.filter(
+                servicio__in=servicios, ciclo__in=ciclos, etapa=Documento.Etapa.DIAGNOSTICO
+            ).values_list("servicio_id", "ciclo_id")
+        )
+        por_crear = [
+            (servicio, ciclo)
+            for servicio in servicios
+            for ciclo in ciclos
+            if (servicio.pk, ciclo.pk) not in existentes
+        ]
+    return render(
+        request,
+        "pmggt/mis_pendientes.html",
+        {"pendientes": pendientes, "seguidos": seguidos, "por_crear": por_crear},
+    )
+
+
+@login_required
+def documento_lista(request):
+    filtro = FiltroDocumentosForm(request.GET or None)
+    documentos = selectors.documentos_visibles_para(request.user)
+    if filtro.is_valid():
+        if filtro.cleaned_data["ciclo"]:
+            documentos = documentos.filter(ciclo=filtro.cleaned_data["ciclo"])
+        if filtro.cleaned_data["estado"]:
+            documentos = documentos.filter(estado=filtro.cleaned_data["estado"])
+    documentos = documentos.order_by("-ciclo__anio", "etapa", "servicio__nombre")
+    return render(
+        request, "pmggt/documento_lista.html", {"documentos": documentos, "filtro": filtro}
+    )
+
+
+def _contexto_documento(request, documento: Documento, **formularios) -> dict:
+    usuario = request.user
+    definicion = etapas.de(documento.etapa)
+    observaciones = list(
+        Observacion.objects.filter(documento=documento).select_related("autor", "resuelta_por")
+    )
+    abiertas_por_campo = defaultdict(list)
+    for obs in observaciones:
+        if not obs.resuelta:
+            abiertas_por_campo[obs.campo].append(obs)
+    acciones = workflow.acciones_disponibles(documento, usuario)
+    campos = services.campos_observables(documento)
+    etiquetas = dict(campos)
+    for obs in observaciones:
+        obs.destino = etiquetas.get(obs.campo, obs.campo or "El documento en general")
+        obs.puede_resolver = workflow.puede_resolver(obs, usuario)
+    versiones = list(
+        VersionDocumento.objects.filter(documento=documento)
+        .select_related("creada_por")
+        .defer("contenido")
+    )
+    contexto = {
+        "documento": documento,
+        "contenido": definicion.contexto(documento, abiertas_por_campo),
+        "plantilla_contenido": definicion.plantilla,
+        "acciones": acciones,
+        "puede_editar": workflow.puede_editar(documento, usuario),
+        "puede_observar": workflow.puede_observar(documento, usuario),
+        "url_editar": definicion.url_editar,
+        "observaciones": observaciones,
+        "observaciones_generales": abiertas_por_campo.get("", []),
+        "linea_tiempo": linea_de_tiempo(documento),
+        "versiones": versiones,
+        "version_vigente": next(
+            (v for v in versiones if v.numero == documento.version_actual), None
+        ),
+        "form_enviar": ComentarioForm(prefix="enviar"),
+        "form_aprobar": AccionVersionForm(
+            prefix="aprobar", initial={"version": documento.version_actual}
+        ),
+        "form_visar": AccionVersionForm(
+            prefix="visar", initial={"version": documento.version_actual}
+        ),
+        "form_devolver": AccionVersionForm(
+            prefix="devolver", initial={"version": documento.version_actual}
+        ),
+        "formset_devolver": ObservacionesFormSet(prefix="obs", form_kwargs={"campos": campos}),
+        "form_modificacion": SolicitarModificacionForm(prefix="modificacion"),
+        "form_observar": ObservacionRequeridaForm(prefix="observar", campos=campos),
+    }
+    contexto.update(formularios)
+    return contexto
+
+
+@login_required
+def documento(request, pk):
+    doc = _documento_para(request, pk)
+    return render(request, "pmggt/documento.html", _contexto_documento(request, doc))
+
+
+@require_POST
+@login_required
+def documento_accion(request, pk, accion):
+    doc = _documento_para(request, pk)
+    if accion not in workflow.EJECUTORES:
+        raise Http404("Acción desconocida.")
+    if accion not in workflow.acciones_disponibles(doc, request.user):
+        reglas = workflow.REGLAS[accion]
+        if not any(permisos.tiene(request.user, r.permiso, doc.servicio) for r in reglas):
+            raise PermissionDenied("No tiene permiso para esta acción.")
+    usuario = request.user
+    campos = services.campos_observables(doc)
+    kwargs = {"documento": doc, "actor": usuario}
+    if accion == Accion.ENVIAR:
+        form = ComentarioForm(request.POST, prefix="enviar")
+        nombre_form, extra = "form_enviar", {}
+    elif accion in (Accion.APROBAR, Accion.VISAR):
+        form = AccionVersionForm(request.POST, prefix=accion)
+        nombre_form, extra = f"form_{accion}", {}
+    elif accion == Accion.DEVOLVER:
+        form = AccionVersionForm(request.POST, prefix="devolver")
+        formset = ObservacionesFormSet(request.POST, prefix="obs", form_kwargs={"campos": campos})
+        nombre_form, extra = "form_devolver", {"formset_devolver": formset}
+    else:
+        form = SolicitarModificacionForm(request.POST, prefix="modificacion")
+        nombre_form, extra = "form_modificacion", {}
+    validos = form.is_valid() and all(f.is_valid() for f in extra.values())
+    if validos:
+        kwargs["comentario"] = form.cleaned_data.get("comentario", "")
+        if "version" in form.cleaned_data:
+            kwargs["version"] = form.cleaned_data["version"]
+        if accion == Accion.DEVOLVER:
+            kwargs["observaciones"] = [
+                {"texto": f.cleaned_data.get("texto", ""), "campo": f.cleaned_data.get("campo", "")}
+                for f in extra["formset_devolver"].forms
+            ]
+        try:
+            transicion = workflow.EJECUTORES[accion](**kwargs)
+        except workflow.SinPermiso as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except workflow.ErrorFlujo as exc:
+            messages.error(request, str(exc))
+            if accion in (Accion.DEVOLVER, Accion.SOLICITAR_MODIFICACION):
+                return render(
+                    request,
+                    "pmggt/documento.html",
+                    _contexto_documento(request, doc, **{nombre_form: form}, **extra),
+                    status=400,
+                )
+            return redirect("pmggt:documento", pk=doc.pk)
+        messages.success(
+            request,
+            f"{transicion.get_accion_display()}: el documento quedó "
+            f"«{transicion.get_estado_destino_display()}».",
+        )
+        return redirect("pmggt:documento", pk=doc.pk)
+    messages.error(request, "Revise los datos del formulario.")
+    return render(
+        request,
+        "pmggt/documento.html",
+        _contexto_documento(request, doc, **{nombre_form: form}, **extra),
+        status=400,
+    )
+
+
+@require_POST
+@login_required
+def observacion_crear(request, pk):
+    doc = _documento_para(request, pk)
+    if not workflow.puede_observar(doc, request.user):
+        raise PermissionDenied("Solo el Experto/a SUBDERE asignado puede observar.")
+    form = ObservacionRequeridaForm(
+        request.POST, prefix="observar", campos=services.campos_observables(doc)
+    )
+    if form.is_valid():
+        try:
+            services.observacion_crear(
+                documento=doc,
+                autor=request.user,
+                texto=form.cleaned_data["texto"],
+                campo=form.cleaned_data["campo"],
+            )
+        except workflow.ErrorFlujo as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Observación registrada.")
+            return redirect("pmggt:documento", pk=doc.pk)
+    return render(
+        request,
+        "pmggt/documento.html",
+        _contexto_documento(request, doc, form_observar=form),
+        status=400,
+    )
+
+
+@require_POST
+@login_required
+def observacion_resolver(request, pk):
+    obs = get_object_or_404(Observacion.objects.select_related("documento"), pk=pk)
+    doc = _documento_para(request, obs.documento_id)
+    if not permisos.tiene(request.user, "editar_documentos", doc.servicio):
+        raise PermissionDenied("Solo el Encargado/a GT resuelve observaciones.")
+    try:
+        services.observacion_resolver(observacion=obs, actor=request.user)
+    except workflow.ErrorFlujo as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Observación marcada como resuelta.")
+    return redirect("pmggt:documento", pk=doc.pk)
+
+
+@require_POST
+@login_required
+def documento_crear(request):
+    form = CrearDocumentoForm(request.POST)
+    servicio = form.servicio_elegido()
+    if servicio is None or permisos.nivel_acceso_servicio(request.user, servicio) is None:
+        raise Http404("Servicio no encontrado.")
+    if not permisos.tiene(request.user, "editar_documentos", servicio):
+        raise PermissionDenied("Solo el Encargado/a GT del Servicio puede crear sus documentos.")
+    if not form.is_valid():
+        errores = " ".join(str(e) for lista in form.errors.values() for e in lista)
+        messages.error(request, f"No se pudo crear el documento: {errores}")
+        return redirect("pmggt:mis_pendientes")
+    try:
+        doc = services.documento_crear(actor=request.user, **form.cleaned_data)
+    except workflow.ErrorFlujo as exc:
+        messages.error(request, str(exc))
+        return redirect("pmggt:mis_pendientes")
+    messages.success(request, f"Se creó {doc.titulo} de {doc.servicio.sigla}.")
+    return redirect("pmggt:documento", pk=doc.pk)
+
+
+def _contenido_de(documento, referencia: str, definicion):
+    """Flattened content of a version number, or of the current draft ('actual')."""
+    if referencia == "actual":
+        return "Contenido actual", definicion.aplanar(definicion.contenido(documento))
+    try:
+        numero = int(referencia)
+    except (TypeError, ValueError) as exc:
+        raise Http404("Versión no válida.") from exc
+    version = get_object_or_404(VersionDocumento, documento=documento, numero=numero)
+    return f"Versión {numero}", definicion.aplanar(version.contenido)
+
+
+@login_required
+def documento_diferencias(request, pk):
+    doc = _documento_para(request, pk)
+    definicion = etapas.de(doc.etapa)
+    numeros = list(doc.versiones.values_list("numero", flat=True))
+    opciones = [(str(n), f"Versión {n}") for n in numeros] + [("actual", "Contenido actual")]
+    por_defecto_a = (
+        str(numeros[-2]) if len(numeros) >= 2 else (str(numeros[0]) if numeros else "actual")
+    )
+    a = request.GET.get("a", por_defecto_a)
+    b = request.GET.get("b", str(numeros[-1]) if len(numeros) >= 2 else "actual")
+    titulo_a, filas_a = _contenido_de(doc, a, definicion)
+    titulo_b, filas_b = _contenido_de(doc, b, definicion)
+    filas = diferencias.comparar(filas_a, filas_b)
+    return render(
+        request,
+        "pmggt/documento_diferencias.html",
+        {
+            "documento": doc,
+            "opciones": opciones,
+            "a": a,
+            "b": b,
+            "titulo_a": titulo_a,
+            "titulo_b": titulo_b,
+            "filas": filas,
+            "hay_cambios": any(f.estado != "igual" for f in filas),
+        },
+    )
+
+
+@login_required
+def documento_version(request, pk, numero):
+    doc = _documento_para(request, pk)
+    version = get_object_or_404(
+        VersionDocumento.objects.select_related("creada_por"), documento=doc, numero=numero
+    )
+    filas = etapas.de(doc.etapa).aplanar(version.contenido)
+    return render(
+        request,
+        "pmggt/documento_version.html",
+        {"documento": doc, "version": version, "filas": filas},
+    )

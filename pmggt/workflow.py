@@ -1,0 +1,261 @@
+"""The approval chain, written once for every stage document.
+
+          enviar            aprobar               visar
+Borrador ───────▶ En revisión ───────▶ En visación ───────▶ Visado
+   ▲              del Jefe             SUBDERE                │
+   └── devolver (observaciones) ─────────┘                    │ solicitar modificación
+   ▲                                                          │
+   └──────────────────────────────────────────────────────────┘
+
+Each transition locks the document row, checks the current state and the actor's object
+permission, records actor, time, version and comment, and e-mails the people who act next.
+Nothing else assigns ``Documento.estado``.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import etapas, notificaciones, permisos
+from .historia import actuando_como
+from .models import Documento, Observacion, Transicion, VersionDocumento
+
+Estado = Documento.Estado
+Accion = Transicion.Accion
+
+
+class ErrorFlujo(Exception):
+    """A transition that cannot happen; the message is for the user (Spanish)."""
+
+
+class SinPermiso(ErrorFlujo):
+    pass
+
+
+class EstadoInvalido(ErrorFlujo):
+    pass
+
+
+class VersionObsoleta(ErrorFlujo):
+    pass
+
+
+class DatosInvalidos(ErrorFlujo):
+    pass
+
+
+@dataclass(frozen=True)
+class Regla:
+    origen: str
+    destino: str
+    permiso: str  # codename on the Servicio
+
+
+REGLAS: dict[str, tuple[Regla, ...]] = {
+    Accion.ENVIAR: (Regla(Estado.BORRADOR, Estado.EN_REVISION_JEFE, "editar_documentos"),),
+    Accion.APROBAR: (Regla(Estado.EN_REVISION_JEFE, Estado.EN_VISACION, "aprobar_documentos"),),
+    Accion.DEVOLVER: (
+        Regla(Estado.EN_REVISION_JEFE, Estado.BORRADOR, "aprobar_documentos"),
+        Regla(Estado.EN_VISACION, Estado.BORRADOR, "visar_documentos"),
+    ),
+    Accion.VISAR: (Regla(Estado.EN_VISACION, Estado.VISADO, "visar_documentos"),),
+    Accion.SOLICITAR_MODIFICACION: (Regla(Estado.VISADO, Estado.BORRADOR, "editar_documentos"),),
+}
+# Actions that act on a sent version and so must name it (stale versions are refused).
+ACCIONES_SOBRE_VERSION = {Accion.APROBAR, Accion.DEVOLVER, Accion.VISAR}
+
+
+def _regla(accion: str, estado: str) -> Regla | None:
+    return next((r for r in REGLAS.get(accion, ()) if r.origen == estado), None)
+
+
+def acciones_disponibles(documento: Documento, usuario) -> list[str]:
+    """The transitions this user may take on this document now, in chain order."""
+    acciones = []
+    for accion in REGLAS:
+        regla = _regla(accion, documento.estado)
+        if regla and permisos.tiene(usuario, regla.permiso, documento.servicio):
+            acciones.append(accion)
+    return acciones
+
+
+def puede_editar(documento: Documento, usuario) -> bool:
+    return documento.estado == Estado.BORRADOR and permisos.tiene(
+        usuario, "editar_documentos", documento.servicio
+    )
+
+
+def puede_observar(documento: Documento, usuario) -> bool:
+    """An Experto may comment on any field at any time."""
+    return permisos.tiene(usuario, "visar_documentos", documento.servicio)
+
+
+def puede_resolver(observacion: Observacion, usuario) -> bool:
+    return not observacion.resuelta and permisos.tiene(
+        usuario, "editar_documentos", observacion.documento.servicio
+    )
+
+
+def _transicionar(
+    *,
+    documento: Documento,
+    accion: str,
+    actor,
+    version: int | None = None,
+    comentario: str = "",
+) -> tuple[Documento, Transicion]:
+    # Lock the row; a concurrent transition waits here and then sees the new state.
+    doc = (
+        Documento.objects.select_for_update()
+        .select_related("servicio", "ciclo")
+        .get(pk=documento.pk)
+    )
+    regla = _regla(accion, doc.estado)
+    if regla is None:
+        if not any(permisos.tiene(actor, r.permiso, doc.servicio) for r in REGLAS.get(accion, ())):
+            raise SinPermiso("No tiene permiso para realizar esta acción sobre el documento.")
+        raise EstadoInvalido(
+            f"No se puede «{Accion(accion).label.lower()}» un documento en estado "
+            f"«{doc.get_estado_display()}»."
+        )
+    if not permisos.tiene(actor, regla.permiso, doc.servicio):
+        raise SinPermiso("No tiene permiso para realizar esta acción sobre el documento.")
+    if accion in ACCIONES_SOBRE_VERSION and version != doc.version_actual:
+        raise VersionObsoleta(
+            f"La versión {version} ya no es la vigente: el documento está en la versión "
+            f"{doc.version_actual}. Revise la versión vigente antes de actuar."
+        )
+    origen = doc.estado
+    doc.estado = regla.destino
+    doc.estado_desde = timezone.now()
+    return doc, Transicion(
+        documento=doc,
+        accion=accion,
+        estado_origen=origen,
+        estado_destino=regla.destino,
+        version=doc.version_actual,
+        actor=actor,
+        comentario=comentario.strip(),
+    )
+
+
+def _registrar(doc: Documento, transicion: Transicion, actor) -> Transicion:
+    with actuando_como(actor):
+        doc.save()
+        transicion.version = doc.version_actual
+        transicion.save()
+    notificaciones.transicion_registrada(transicion)
+    return transicion
+
+
+@transaction.atomic
+def enviar(*, documento: Documento, actor, comentario: str = "") -> Transicion:
+    """Freeze the current content as a new version and send it to the Jefe/a."""
+    doc, transicion = _transicionar(
+        documento=documento, accion=Accion.ENVIAR, actor=actor, comentario=comentario
+    )
+    etapa = etapas.de(doc.etapa)
+    errores = etapa.validar_envio(doc)
+    pendientes = doc.observaciones.filter(resuelta=False).count()
+    if pendientes:
+        errores.append(
+            f"Quedan {pendientes} observación(es) sin resolver: márquelas como resueltas "
+            "antes de enviar."
+        )
+    if errores:
+        raise DatosInvalidos(" ".join(errores))
+    contenido = etapa.contenido(doc)
+    doc.version_actual += 1
+    with actuando_como(actor):
+        VersionDocumento.objects.create(
+            documento=doc,
+            numero=doc.version_actual,
+            contenido=contenido,
+            sha256=etapas.sha256(contenido),
+            creada_por=actor,
+        )
+    return _registrar(doc, transicion, actor)
+
+
+@transaction.atomic
+def aprobar(*, documento: Documento, actor, version: int, comentario: str = "") -> Transicion:
+    doc, transicion = _transicionar(
+        documento=documento,
+        accion=Accion.APROBAR,
+        actor=actor,
+        version=version,
+        comentario=comentario,
+    )
+    return _registrar(doc, transicion, actor)
+
+
+@transaction.atomic
+def visar(*, documento: Documento, actor, version: int, comentario: str = "") -> Transicion:
+    doc, transicion = _transicionar(
+        documento=documento,
+        accion=Accion.VISAR,
+        actor=actor,
+        version=version,
+        comentario=comentario,
+    )
+    doc.version_visada = doc.version_actual
+    return _registrar(doc, transicion, actor)
+
+
+@transaction.atomic
+def devolver(
+    *,
+    documento: Documento,
+    actor,
+    version: int,
+    observaciones: list[dict],
+    comentario: str = "",
+) -> Transicion:
+    """Return to Borrador; at least one observación (texto, optional campo/fila) is required."""
+    doc, transicion = _transicionar(
+        documento=documento,
+        accion=Accion.DEVOLVER,
+        actor=actor,
+        version=version,
+        comentario=comentario,
+    )
+    limpias = [o for o in observaciones if (o.get("texto") or "").strip()]
+    if not limpias:
+        raise DatosInvalidos("Para devolver el documento debe escribir al menos una observación.")
+    _registrar(doc, transicion, actor)
+    with actuando_como(actor):
+        for obs in limpias:
+            Observacion.objects.create(
+                documento=doc,
+                version=doc.version_actual,
+                autor=actor,
+                texto=obs["texto"].strip(),
+                campo=obs.get("campo", "") or "",
+                fila=obs.get("fila", "") or "",
+                transicion=transicion,
+            )
+    return transicion
+
+
+@transaction.atomic
+def solicitar_modificacion(*, documento: Documento, actor, comentario: str) -> Transicion:
+    """Reopen a visado document as a new Borrador; the visado version stays the official one."""
+    doc, transicion = _transicionar(
+        documento=documento,
+        accion=Accion.SOLICITAR_MODIFICACION,
+        actor=actor,
+        comentario=comentario,
+    )
+    if not comentario.strip():
+        raise DatosInvalidos("Indique el motivo de la modificación.")
+    return _registrar(doc, transicion, actor)
+
+
+EJECUTORES = {
+    Accion.ENVIAR: enviar,
+    Accion.APROBAR: aprobar,
+    Accion.DEVOLVER: devolver,
+    Accion.VISAR: visar,
+    Accion.SOLICITAR_MODIFICACION: solicitar_modificacion,
+}
