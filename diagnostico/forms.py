@@ -1,10 +1,12 @@
 from django import forms
 from django.forms import inlineformset_factory
 
+from pmggt.forms import EstiloGobMixin
+
 from .models import Diagnostico, ObjetivoEstrategico
 
 
-class DefinicionesForm(forms.ModelForm):
+class DefinicionesForm(EstiloGobMixin, forms.ModelForm):
     class Meta:
         model = Diagnostico
         fields = ["mision"]

@@ -6,6 +6,6 @@ class PmggtConfig(AppConfig):
     verbose_name = "PMG-GT: organización, roles y cadena de aprobación"
 
     def ready(self):
-        from . import historia
+        from . import historia, signals  # noqa: F401
 
         historia.registrar_usuarios()

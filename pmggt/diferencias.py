@@ -21,8 +21,12 @@ class FilaDiferencia:
 
 def _segmentos(antes: str, despues: str) -> list[tuple[str, str]]:
     a, b = _PALABRAS.findall(antes), _PALABRAS.findall(despues)
+    comparador = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    if comparador.ratio() < 0.5:
+        # A rewrite: word-by-word marks would only shred both texts.
+        return [("eliminado", antes), ("agregado", despues)]
     resultado: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in comparador.get_opcodes():
         if op == "equal":
             resultado.append(("igual", "".join(a[i1:i2])))
             continue

@@ -4,7 +4,20 @@ from django.forms import formset_factory
 from .models import Ciclo, Documento, Servicio
 
 
-class ComentarioForm(forms.Form):
+class EstiloGobMixin:
+    """Bootstrap/gob.cl classes on every widget, so forms render full width and styled."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for campo in self.fields.values():
+            if isinstance(campo.widget, forms.HiddenInput | forms.CheckboxInput):
+                continue
+            clases = campo.widget.attrs.get("class", "")
+            if "form-control" not in clases:
+                campo.widget.attrs["class"] = (clases + " form-control").strip()
+
+
+class ComentarioForm(EstiloGobMixin, forms.Form):
     comentario = forms.CharField(
         label="Comentario (opcional)",
         required=False,
@@ -17,7 +30,7 @@ class AccionVersionForm(ComentarioForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class SolicitarModificacionForm(forms.Form):
+class SolicitarModificacionForm(EstiloGobMixin, forms.Form):
     comentario = forms.CharField(
         label="Motivo de la modificación",
         max_length=4000,
@@ -26,7 +39,7 @@ class SolicitarModificacionForm(forms.Form):
     )
 
 
-class ObservacionForm(forms.Form):
+class ObservacionForm(EstiloGobMixin, forms.Form):
     campo = forms.ChoiceField(label="Apunta a", required=False)
     texto = forms.CharField(
         label="Observación",
@@ -67,7 +80,7 @@ class DevolverForm(AccionVersionForm):
     pass
 
 
-class CrearDocumentoForm(forms.Form):
+class CrearDocumentoForm(EstiloGobMixin, forms.Form):
     servicio = forms.ModelChoiceField(
         queryset=Servicio.objects.filter(activo=True), label="Servicio"
     )
@@ -86,7 +99,7 @@ class CrearDocumentoForm(forms.Form):
             return None
 
 
-class FiltroDocumentosForm(forms.Form):
+class FiltroDocumentosForm(EstiloGobMixin, forms.Form):
     ciclo = forms.ModelChoiceField(
         queryset=Ciclo.objects.all(), required=False, empty_label="Todos los ciclos"
     )

@@ -31,8 +31,10 @@ def _ediciones(registros) -> list[Evento]:
     previo_por_objeto = {}
     for reg in sorted(registros, key=lambda r: (r.history_date, r.history_id)):
         nombre = _nombre_registro(reg)
-        previo = previo_por_objeto.get(reg.id)
-        previo_por_objeto[reg.id] = reg
+        # Records of several models are mixed here: their ids overlap.
+        clave = (reg.instance_type, reg.id)
+        previo = previo_por_objeto.get(clave)
+        previo_por_objeto[clave] = reg
         if reg.history_type == "+":
             eventos.append(Evento(reg.history_date, reg.history_user, "edicion", f"creó {nombre}"))
         elif reg.history_type == "-":

@@ -1,0 +1,232 @@
+"""Permission matrix: every named URL, requested by every persona.
+
+Right person: 200 (or 302 after a successful POST); insider without the right: 403;
+outsider: 404; anonymous: redirect to the login page. A refused request changes nothing.
+A named URL missing from CASOS fails ``test_toda_url_tiene_casos``.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+
+from pmggt import workflow
+from pmggt.models import Documento, Observacion
+from tests.conftest import PERSONAS, crear_diagnostico, huella_bd, llevar_a
+
+Estado = Documento.Estado
+INTERNOS = ["encargada", "centro_i", "centro_ii", "jefe", "experta", "admin"]
+EXTERNOS = ["intruso", "experta_ajena", "gore_ajeno"]
+TODOS = [*PERSONAS, "anonimo"]
+LOGIN = "login"
+
+
+def tabla(permitidos: dict, gore=403) -> dict:
+    esperado = {p: 403 for p in INTERNOS} | {p: 404 for p in EXTERNOS}
+    esperado |= {"gore": gore, "anonimo": LOGIN}
+    return esperado | permitidos
+
+
+@dataclass
+class Caso:
+    nombre: str
+    esperado: dict
+    metodo: str = "get"
+    estado: str | None = Estado.BORRADOR  # None: no document needed
+    kwargs: dict = field(default_factory=dict)  # extra URL kwargs
+    datos: object = None  # dict or callable(mundo, documento) -> dict
+    preparar: object = None  # callable(mundo, documento) run before the request
+
+    @property
+    def id(self):
+        extra = "-".join(str(v) for v in self.kwargs.values())
+        return f"{self.nombre}{'-' + extra if extra else ''}-{self.estado or 'sin-doc'}"
+
+
+def _con_observacion(m, doc):
+    workflow.devolver(
+        documento=doc, actor=m.jefe, version=doc.version_actual, observaciones=[{"texto": "X"}]
+    )
+
+
+def _datos_editar(m, doc):
+    objetivo = doc.diagnostico.objetivos.get()
+    return {
+        "def-mision": "Nueva misión",
+        "obj-TOTAL_FORMS": "1",
+        "obj-INITIAL_FORMS": "1",
+        "obj-0-id": str(objetivo.pk),
+        "obj-0-diagnostico": str(doc.diagnostico.pk),
+        "obj-0-numero": "1",
+        "obj-0-descripcion": "Objetivo corregido",
+    }
+
+
+def _datos_crear(m, doc):
+    return {"servicio": m.servicio.pk, "ciclo": m.ciclo.pk, "etapa": 1}
+
+
+OBS = {
+    "obs-TOTAL_FORMS": "3",
+    "obs-INITIAL_FORMS": "0",
+    "obs-0-campo": "mision",
+    "obs-0-texto": "Corregir la misión.",
+}
+LECTURA = tabla({p: 200 for p in INTERNOS})
+
+CASOS = [
+    Caso("pmggt:mis_pendientes", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}),
+    Caso("pmggt:documento_lista", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}),
+    Caso(
+        "pmggt:documento_crear",
+        tabla({"encargada": 302}),
+        metodo="post",
+        estado=None,
+        datos=_datos_crear,
+    ),
+    Caso("pmggt:documento", LECTURA),
+    Caso("pmggt:documento", tabla({p: 200 for p in INTERNOS}, gore=200), estado=Estado.VISADO),
+    Caso("pmggt:documento_diferencias", LECTURA, estado=Estado.EN_REVISION_JEFE),
+    Caso(
+        "pmggt:documento_version",
+        LECTURA,
+        estado=Estado.EN_REVISION_JEFE,
+        kwargs={"numero": 1},
+    ),
+    Caso(
+        "pmggt:documento_accion",
+        tabla({"encargada": 302}),
+        metodo="post",
+        kwargs={"accion": "enviar"},
+        datos={"enviar-comentario": ""},
+    ),
+    Caso(
+        "pmggt:documento_accion",
+        tabla({"jefe": 302}),
+        metodo="post",
+        estado=Estado.EN_REVISION_JEFE,
+        kwargs={"accion": "aprobar"},
+        datos={"aprobar-version": "1"},
+    ),
+    Caso(
+        "pmggt:documento_accion",
+        tabla({"jefe": 302}),
+        metodo="post",
+        estado=Estado.EN_REVISION_JEFE,
+        kwargs={"accion": "devolver"},
+        datos={"devolver-version": "1", **OBS},
+    ),
+    Caso(
+        "pmggt:documento_accion",
+        tabla({"experta": 302}),
+        metodo="post",
+        estado=Estado.EN_VISACION,
+        kwargs={"accion": "devolver"},
+        datos={"devolver-version": "1", **OBS},
+    ),
+    Caso(
+        "pmggt:documento_accion",
+        tabla({"experta": 302}),
+        metodo="post",
+        estado=Estado.EN_VISACION,
+        kwargs={"accion": "visar"},
+        datos={"visar-version": "1"},
+    ),
+    Caso(
+        "pmggt:documento_accion",
+        tabla({"encargada": 302}),
+        metodo="post",
+        estado=Estado.VISADO,
+        kwargs={"accion": "solicitar_modificacion"},
+        datos={"modificacion-comentario": "Cambio del programa."},
+    ),
+    Caso(
+        "pmggt:observacion_crear",
+        tabla({"experta": 302}),
+        metodo="post",
+        estado=Estado.EN_REVISION_JEFE,
+        datos={"observar-campo": "mision", "observar-texto": "Revisar redacción."},
+    ),
+    Caso(
+        "pmggt:observacion_resolver",
+        tabla({"encargada": 302}),
+        metodo="post",
+        estado=Estado.EN_REVISION_JEFE,
+        preparar=_con_observacion,
+    ),
+    Caso("diagnostico:editar", tabla({"encargada": 200})),
+    Caso(
+        "diagnostico:editar",
+        tabla({"encargada": 302}),
+        metodo="post",
+        datos=_datos_editar,
+    ),
+    Caso("login", {p: 302 for p in PERSONAS} | {"anonimo": 200}, estado=None),
+    Caso("logout", {p: 302 for p in TODOS}, metodo="post", estado=None),
+    # The admin site is Django's: only administrators get in; everyone else is sent to its login.
+    Caso("admin:*", {p: 302 for p in TODOS} | {"admin": 200}, estado=None),
+]
+
+
+def _nombres(resolver, ns=""):
+    for patron in resolver.url_patterns:
+        if isinstance(patron, URLResolver):
+            espacio = patron.namespace
+            if espacio == "admin":
+                yield "admin:*"
+                continue
+            yield from _nombres(patron, f"{ns}{espacio}:" if espacio else ns)
+        elif patron.name:
+            yield ns + patron.name
+
+
+def test_toda_url_tiene_casos():
+    nombres = set(_nombres(get_resolver()))
+    cubiertos = {c.nombre for c in CASOS}
+    assert nombres - cubiertos == set(), "URLs sin casos en la matriz de permisos"
+    assert cubiertos - nombres == set(), "casos de URLs que ya no existen"
+    acciones = {c.kwargs["accion"] for c in CASOS if c.nombre == "pmggt:documento_accion"}
+    assert acciones == set(workflow.EJECUTORES)
+
+
+def _url(caso, m, documento):
+    if caso.nombre == "admin:*":
+        return reverse("admin:index")
+    kwargs = dict(caso.kwargs)
+    if caso.nombre == "pmggt:observacion_resolver":
+        kwargs["pk"] = Observacion.objects.get(documento=documento).pk
+    elif documento is not None and caso.nombre not in {
+        "pmggt:mis_pendientes",
+        "pmggt:documento_lista",
+    }:
+        kwargs["pk"] = documento.pk
+    return reverse(caso.nombre, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("persona", TODOS)
+@pytest.mark.parametrize("caso", CASOS, ids=lambda c: c.id)
+def test_matriz(client, mundo, caso, persona):
+    documento = None
+    if caso.estado is not None:
+        documento = llevar_a(mundo, crear_diagnostico(mundo), caso.estado)
+    if caso.preparar:
+        caso.preparar(mundo, documento)
+        documento.refresh_from_db()
+    if persona != "anonimo":
+        client.force_login(mundo.personas[persona])
+    url = _url(caso, mundo, documento)
+    datos = caso.datos(mundo, documento) if callable(caso.datos) else (caso.datos or {})
+    antes = huella_bd()
+
+    respuesta = getattr(client, caso.metodo)(url, datos)
+
+    esperado = caso.esperado[persona]
+    if esperado == LOGIN:
+        assert respuesta.status_code == 302
+        assert respuesta["Location"].startswith(reverse("login") + "?next=")
+    else:
+        assert respuesta.status_code == esperado, respuesta.content[:500]
+    if esperado in (LOGIN, 403, 404):
+        assert huella_bd() == antes, "una solicitud rechazada cambió la base de datos"
+    elif caso.metodo == "post" and caso.nombre not in {"logout"}:
+        assert huella_bd() != antes, "la acción permitida no registró nada"
