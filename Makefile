@@ -37,6 +37,9 @@ vendor:
 	npm install --no-audit --no-fund
 	mkdir -p static/vendor/gob.cl/css static/vendor/gob.cl/fonts static/vendor/htmx
 	cp node_modules/@gobdigital-cl/gob.cl/dist/css/gob.cl.css static/vendor/gob.cl/css/
+	# The .map is not vendored: drop its reference, or collectstatic's manifest step fails.
+	sed -i '/sourceMappingURL=/d' static/vendor/gob.cl/css/gob.cl.css
+	cp node_modules/@gobdigital-cl/gob.cl/dist/img/favicon/favicon.ico node_modules/@gobdigital-cl/gob.cl/dist/img/favicon/favicon-32x32.png static/vendor/gob.cl/
 	cp node_modules/@gobdigital-cl/gob.cl/dist/fonts/gob-cl.* static/vendor/gob.cl/fonts/
 	rm -f static/vendor/gob.cl/fonts/gob-cl.json static/vendor/gob.cl/fonts/gob-cl.symbol.svg
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE static/vendor/htmx/

@@ -113,7 +113,22 @@ class UsuarioAdmin(UserAdmin, SimpleHistoryAdmin):
         return ", ".join(g.name for g in obj.groups.all()) or "—"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        qs = super().get_queryset(request).prefetch_related("groups")
+        if not request.user.is_superuser:
+            # Technical superuser accounts are out of reach (no password resets, no edits).
+            qs = qs.filter(is_superuser=False)
+        return qs
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if request.user.is_superuser:
+            return
+        # Admin-site access follows membership of the administrators' group.
+        usuario = form.instance
+        es_admin = usuario.groups.filter(name=services.NOMBRE_GRUPO_ADMINISTRADORES).exists()
+        if usuario.is_staff != es_admin:
+            usuario.is_staff = es_admin
+            usuario.save(update_fields=["is_staff"])
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -50,7 +50,7 @@ def cargar_regiones(*, actor) -> int:
 
 
 def usuario_sistema():
-    """The account that loads reference data from the command line (created if missing)."""
+    """The demo's administrator, who loads the demo data (created with the demo password)."""
     User = get_user_model()
     usuario = User.objects.filter(username="admin").first()
     if usuario is None:

@@ -19,6 +19,12 @@ class Evento:
     detalle: str = ""
     accion: str = ""
 
+    @property
+    def nombre(self) -> str:
+        if self.quien is None:
+            return "Sistema"
+        return self.quien.get_full_name() or self.quien.username
+
 
 def _nombre_registro(registro) -> str:
     modelo = registro.instance_type._meta
@@ -35,6 +41,8 @@ def _ediciones(registros) -> list[Evento]:
         clave = (reg.instance_type, reg.id)
         previo = previo_por_objeto.get(clave)
         previo_por_objeto[clave] = reg
+        if reg.history_type == "+" and hasattr(reg, "documento_id"):
+            continue  # the content's root row is created with the document itself
         if reg.history_type == "+":
             eventos.append(Evento(reg.history_date, reg.history_user, "edicion", f"creó {nombre}"))
         elif reg.history_type == "-":

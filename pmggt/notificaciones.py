@@ -1,5 +1,7 @@
 """E-mail to the people who must act next (sent after the transaction commits)."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
@@ -11,6 +13,15 @@ from .models import GrupoRol, Transicion
 
 Tipo = GrupoRol.Tipo
 Accion = Transicion.Accion
+logger = logging.getLogger(__name__)
+
+ASUNTOS = {
+    Accion.ENVIAR: "enviado al Jefe/a de Servicio para su aprobación",
+    Accion.APROBAR: "aprobado por el Jefe/a de Servicio, espera visación SUBDERE",
+    Accion.DEVOLVER: "devuelto con observaciones",
+    Accion.VISAR: "visado por SUBDERE (V°B°)",
+    Accion.SOLICITAR_MODIFICACION: "se solicitó modificar la versión visada",
+}
 
 # Who acts (or must know) after each transition.
 DESTINATARIOS = {
@@ -58,13 +69,17 @@ def transicion_registrada(transicion: Transicion) -> None:
             + reverse("pmggt:documento", kwargs={"pk": documento.pk}),
         }
         asunto = (
-            f"[PMG-GT] {documento.servicio.sigla} {documento.titulo}: "
-            f"{transicion.get_accion_display().lower()}"
+            f"[PMG-GT] {documento.servicio.sigla} {documento.titulo}: {ASUNTOS[transicion.accion]}"
         )
         cuerpo = render_to_string("pmggt/correo_transicion.txt", contexto)
-        send_mass_mail(
-            [(asunto, cuerpo, settings.DEFAULT_FROM_EMAIL, [correo]) for correo in para],
-            fail_silently=False,
-        )
+        try:
+            send_mass_mail(
+                [(asunto, cuerpo, settings.DEFAULT_FROM_EMAIL, [correo]) for correo in para]
+            )
+        except Exception:
+            # The transition is committed; a mail outage must not turn it into an error page.
+            logger.exception(
+                "No se pudo notificar %s del documento %s", transicion.accion, documento.pk
+            )
 
     transaction.on_commit(_enviar)

@@ -3,10 +3,10 @@
 Every list is one filtered query built from permission subqueries, never a loop of checks.
 """
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 
 from . import permisos
-from .models import Centro, Documento, Servicio
+from .models import Documento, Servicio
 
 Estado = Documento.Estado
 
@@ -15,23 +15,31 @@ def _servicios(usuario, codename: str):
     return permisos.objetos_con(usuario, codename, Servicio).values("pk")
 
 
-def _con_resumen(qs):
+def _con_resumen(qs, usuario):
+    if permisos.es_administrador(usuario):
+        abrible = Value(True)
+    else:
+        abrible = Case(
+            When(servicio__in=_servicios(usuario, "ver_documentos"), then=Value(True)),
+            When(estado=Estado.VISADO, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     return (
         qs.select_related("servicio", "ciclo")
         .annotate(
             observaciones_pendientes=Count(
                 "observaciones", filter=Q(observaciones__resuelta=False), distinct=True
-            )
+            ),
+            puede_abrir=abrible,
         )
         .order_by("estado_desde", "pk")
     )
 
 
 def q_pendientes(usuario) -> Q:
-    centros = permisos.objetos_con(usuario, "editar_centro", Centro).values("servicio_id")
     return (
         Q(estado=Estado.BORRADOR, servicio__in=_servicios(usuario, "editar_documentos"))
-        | Q(estado=Estado.BORRADOR, servicio__in=centros)
         | Q(estado=Estado.EN_REVISION_JEFE, servicio__in=_servicios(usuario, "aprobar_documentos"))
         | Q(estado=Estado.EN_VISACION, servicio__in=_servicios(usuario, "visar_documentos"))
     )
@@ -50,7 +58,7 @@ def documentos_pendientes_para(usuario):
     """Exactly the documents waiting for this person's action."""
     if not usuario.is_authenticated:
         return Documento.objects.none()
-    return _con_resumen(Documento.objects.filter(q_pendientes(usuario)))
+    return _con_resumen(Documento.objects.filter(q_pendientes(usuario)), usuario)
 
 
 def documentos_seguidos_por(usuario):
@@ -58,7 +66,7 @@ def documentos_seguidos_por(usuario):
     if not usuario.is_authenticated:
         return Documento.objects.none()
     return _con_resumen(
-        Documento.objects.filter(q_seguidos(usuario)).exclude(q_pendientes(usuario))
+        Documento.objects.filter(q_seguidos(usuario)).exclude(q_pendientes(usuario)), usuario
     ).order_by("-ciclo__anio", "etapa", "servicio__nombre")
 
 
@@ -66,8 +74,8 @@ def documentos_visibles_para(usuario):
     if not usuario.is_authenticated:
         return Documento.objects.none()
     if permisos.es_administrador(usuario):
-        return _con_resumen(Documento.objects.all())
-    return _con_resumen(Documento.objects.filter(q_seguidos(usuario)))
+        return _con_resumen(Documento.objects.all(), usuario)
+    return _con_resumen(Documento.objects.filter(q_seguidos(usuario)), usuario)
 
 
 def servicios_donde_puede_crear(usuario):

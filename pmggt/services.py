@@ -40,12 +40,13 @@ NOMBRE_GRUPO_ADMINISTRADORES = "Administradores/as SUBDERE"
 
 
 def _nombre_grupo(tipo: str, objeto) -> str:
+    """What tells groups apart goes first: lists and pickers cut long names at the end."""
     etiqueta = Tipo(tipo).label
     if isinstance(objeto, Servicio):
-        return f"{etiqueta} – {objeto.sigla}"
+        return f"{objeto.sigla} · {etiqueta}"
     if isinstance(objeto, Centro):
-        return f"{etiqueta} – {objeto.servicio.sigla} {objeto.region.codigo}"
-    return f"{etiqueta} – {objeto.nombre}"
+        return f"{objeto.servicio.sigla} {objeto.region.codigo} · {etiqueta}"
+    return f"GORE {objeto.region.codigo} · {etiqueta}"
 
 
 @transaction.atomic
@@ -54,6 +55,10 @@ def rol_grupo(*, tipo: str, objeto) -> Group:
     campo = {Servicio: "servicio", Centro: "centro", GobiernoRegional: "gore"}[type(objeto)]
     rol = GrupoRol.objects.select_related("grupo").filter(tipo=tipo, **{campo: objeto}).first()
     if rol is not None:
+        nombre = _nombre_grupo(tipo, objeto)
+        if rol.grupo.name != nombre:  # the Servicio's sigla changed
+            rol.grupo.name = nombre
+            rol.grupo.save(update_fields=["name"])
         return rol.grupo
     grupo, _ = Group.objects.get_or_create(name=_nombre_grupo(tipo, objeto))
     rol = GrupoRol(tipo=tipo, grupo=grupo, **{campo: objeto})
@@ -101,7 +106,9 @@ def rol_asignar(*, usuario, tipo: str, objeto=None) -> None:
         if tipo == Tipo.ADMINISTRADOR
         else rol_grupo(tipo=tipo, objeto=objeto)
     )
-    usuario.groups.add(grupo)
+    # Adding an existing member would still write a history row: skip it (idempotent).
+    if not usuario.groups.filter(pk=grupo.pk).exists():
+        usuario.groups.add(grupo)
     if tipo == Tipo.ADMINISTRADOR and not usuario.is_staff:
         usuario.is_staff = True
         usuario.save(update_fields=["is_staff"])

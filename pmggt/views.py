@@ -30,7 +30,10 @@ def _documento_para(request, pk: int) -> Documento:
     if nivel is None:
         raise Http404("Documento no encontrado.")
     if nivel != permisos.CONTENIDO:
-        raise PermissionDenied("El documento aún no está visado.")
+        raise PermissionDenied(
+            "Este documento se podrá consultar cuando SUBDERE lo vise: los Gobiernos Regionales "
+            "acceden a la versión visada."
+        )
     return documento
 
 
@@ -99,6 +102,7 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
     )
     contexto = {
         "documento": documento,
+        "plazo": documento.ciclo.plazo(documento.etapa),
         "contenido": definicion.contexto(documento, abiertas_por_campo),
         "plantilla_contenido": definicion.plantilla,
         "acciones": acciones,

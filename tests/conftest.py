@@ -62,8 +62,8 @@ def construir_mundo():
             admin=admin,
             servicio=a,
             otro_servicio=b,
-            centro_i=c1,
-            centro_ii=c2,
+            centro_region_i=c1,
+            centro_region_ii=c2,
             ciclo=ciclo,
             regiones=(r1, r2, r3),
         )

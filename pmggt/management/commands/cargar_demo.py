@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from pmggt import carga
 
@@ -9,7 +10,19 @@ class Command(BaseCommand):
         "el Ciclo 2009, un usuario por rol (contraseña demo-pmggt) y documentos de ejemplo."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--forzar",
+            action="store_true",
+            help="Cargar aunque DEBUG esté desactivado (crea usuarios con clave conocida).",
+        )
+
+    def handle(self, *args, forzar=False, **options):
+        if not settings.DEBUG and not forzar:
+            raise CommandError(
+                "cargar_demo crea usuarios con la clave pública demo-pmggt: solo se usa con "
+                "DEBUG=1 (o con --forzar en un ambiente de prueba aislado)."
+            )
         resumen = carga.cargar_demo()
         nuevos = ", ".join(resumen["documentos"]) or "ninguno (ya estaban)"
         self.stdout.write(
