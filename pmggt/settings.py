@@ -178,9 +178,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/bloqueado.html"
 AXES_RESET_ON_SUCCESS = True
 # Behind N trusted reverse proxies, the client address comes from X-Forwarded-For; otherwise
 # every client would share the proxy's address and one person's failures would lock everyone.
-AXES_IPWARE_PROXY_COUNT = int(env("PROXIES_CONFIABLES", "0")) or None
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+PROXIES_CONFIABLES = int(env("PROXIES_CONFIABLES", "0"))
+AXES_CLIENT_IP_CALLABLE = "pmggt.seguridad.ip_cliente"
 
 # Content-Security-Policy: no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -160,7 +160,9 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     expect(fila_2.locator(".observacion")).to_have_count(0)
     captura("encargado-2-resuelta")
 
-    page.get_by_label("Comentario para el Jefe/a (opcional)").fill("Se agrega una meta verificable al objetivo 2.")
+    page.get_by_label("Comentario para el Jefe/a (opcional)").fill(
+        "Se agrega una meta verificable al objetivo 2."
+    )
     page.get_by_role("button", name="Enviar al Jefe/a de Servicio").click()
     page.wait_for_url(url_documento)
     expect(_estado(page)).to_have_text("En revisión del Jefe")

@@ -108,3 +108,15 @@ def test_demo_textos_reales_y_cada_persona_tiene_algo(demo):
     ]:
         usuario = User.objects.get(username=username)
         assert selectors.documentos_seguidos_por(usuario).exists(), username
+
+
+def test_crear_administrador_y_cargar_regiones_en_una_instalacion_nueva(db):
+    call_command(
+        "crear_administrador", "ana.rojas", "--email", "ana@subdere.gob.cl", stdout=io.StringIO()
+    )
+    ana = get_user_model().objects.get(username="ana.rojas")
+    assert ana.is_staff and not ana.is_superuser and not ana.has_usable_password()
+    assert ana.has_perm("pmggt.administrar_pmggt")
+    call_command("cargar_regiones", "--usuario", "ana.rojas", stdout=io.StringIO())
+    assert Region.objects.count() == 16
+    assert Region.history.filter(history_user=ana).count() == 16

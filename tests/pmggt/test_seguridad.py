@@ -101,3 +101,15 @@ def test_ingreso_correcto(client, mundo):
     r = client.post(reverse("login"), {"username": "encargada", "password": "clave-prueba"})
     assert r.status_code == 302
     assert r["Location"] == reverse("pmggt:mis_pendientes")
+
+
+def test_ip_del_cliente_detras_de_proxies_confiables(rf, settings):
+    from pmggt.seguridad import ip_cliente
+
+    solicitud = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 200.1.2.3")
+    settings.PROXIES_CONFIABLES = 0
+    assert ip_cliente(solicitud) == "10.0.0.1"
+    settings.PROXIES_CONFIABLES = 1
+    assert ip_cliente(solicitud) == "200.1.2.3"  # the left entry is client-supplied
+    settings.PROXIES_CONFIABLES = 3
+    assert ip_cliente(solicitud) == "10.0.0.1"
