@@ -1,8 +1,45 @@
+from importlib import import_module
+
 from django.urls import path
 
 from . import views
 
 app_name = "diagnostico"
+
+
+def _diferida(modulo: str, nombre: str):
+    def vista(request, *args, **kwargs):
+        return getattr(import_module(f"diagnostico.{modulo}"), nombre)(request, *args, **kwargs)
+
+    vista.__name__ = nombre
+    return vista
+
+
 urlpatterns = [
     path("<int:pk>/definiciones/", views.editar, name="editar"),
+    path("<int:pk>/productos/", views.productos, name="productos"),
+    path("<int:pk>/clientes/", views.clientes, name="clientes"),
+    path("<int:pk>/otros/", views.otros, name="otros"),
+    path("<int:pk>/actualizar/", views.actualizar, name="actualizar"),
+    path("<int:pk>/cuadros/<str:region>/", views.cuadro, name="cuadro"),
+    path("<int:pk>/cuadros/<str:region>/filas/", views.fila_nueva, name="fila_nueva"),
+    path(
+        "<int:pk>/cuadros/<str:region>/filas/<int:fila_pk>/",
+        views.fila_editar,
+        name="fila_editar",
+    ),
+    path(
+        "<int:pk>/cuadros/<str:region>/filas/<int:fila_pk>/eliminar/",
+        views.fila_eliminar,
+        name="fila_eliminar",
+    ),
+    path(
+        "<int:pk>/cuadros/<str:region>/filas/<int:fila_pk>/mover/",
+        views.fila_mover,
+        name="fila_mover",
+    ),
+    path("<int:pk>/cuadros/<str:region>/cuadro2/", views.cuadro2_guardar, name="cuadro2_guardar"),
+    path("<int:pk>/pdf/<slug:informe>/", _diferida("views_informes", "pdf"), name="pdf"),
+    path("<int:pk>/excel/", _diferida("views_excel", "exportar"), name="excel_exportar"),
+    path("<int:pk>/excel/importar/", _diferida("views_excel", "importar"), name="excel_importar"),
 ]

@@ -28,7 +28,7 @@ class EtapaDef:
     # Why the document cannot be sent yet ([] when it can).
     validar_envio: Callable
     # Template rendering the content on the document page, and its context
-    # (called with the document and its unresolved observaciones grouped by campo).
+    # (called with the document, its unresolved observaciones grouped by campo, and the user).
     plantilla: str
     contexto: Callable
     # Name of the URL that edits the content (kwargs: pk of the Documento).
@@ -36,6 +36,8 @@ class EtapaDef:
     crear: Callable | None = None
     # Querysets of historical records of the content (for the timeline).
     historiales: Callable | None = None
+    # Whether someone other than the Encargado/a GT may resolve this observación.
+    puede_resolver: Callable | None = None
     extra: dict = field(default_factory=dict)
 
 

@@ -61,14 +61,7 @@ class ObservacionRequeridaForm(ObservacionForm):
 
 
 class BaseObservacionesFormSet(forms.BaseFormSet):
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        if not any((f.cleaned_data.get("texto") or "").strip() for f in self.forms):
-            raise forms.ValidationError(
-                "Para devolver el documento debe escribir al menos una observación."
-            )
+    """At least one observación is required, here or pinned to a cell: workflow.devolver says."""
 
 
 ObservacionesFormSet = formset_factory(

@@ -6,7 +6,7 @@ Every list is one filtered query built from permission subqueries, never a loop 
 from django.db.models import BooleanField, Case, Count, Q, Value, When
 
 from . import permisos
-from .models import Documento, Servicio
+from .models import Centro, Documento, Servicio
 
 Estado = Documento.Estado
 
@@ -38,8 +38,11 @@ def _con_resumen(qs, usuario):
 
 
 def q_pendientes(usuario) -> Q:
+    centros = permisos.objetos_con(usuario, "editar_centro", Centro).values("servicio_id")
     return (
         Q(estado=Estado.BORRADOR, servicio__in=_servicios(usuario, "editar_documentos"))
+        # Encargadas de Centro fill their region's cuadros while the document is in Borrador.
+        | Q(estado=Estado.BORRADOR, servicio__in=centros)
         | Q(estado=Estado.EN_REVISION_JEFE, servicio__in=_servicios(usuario, "aprobar_documentos"))
         | Q(estado=Estado.EN_VISACION, servicio__in=_servicios(usuario, "visar_documentos"))
     )

@@ -156,9 +156,13 @@ def _validar_destino(documento: Documento, campo: str) -> None:
 def observacion_crear(
     *, documento: Documento, autor, texto: str, campo: str = "", fila: str = ""
 ) -> Observacion:
-    """An Experto's observación at any time (returns carry theirs through workflow.devolver)."""
-    if not permisos.tiene(autor, "visar_documentos", documento.servicio):
-        raise SinPermiso("Solo el Experto/a SUBDERE asignado puede observar este documento.")
+    """An observación outside a return: an Experto at any time, the Jefe/a while reviewing."""
+    from .workflow import puede_observar
+
+    if not puede_observar(documento, autor):
+        raise SinPermiso(
+            "Solo el Experto/a SUBDERE asignado, o el Jefe/a durante su revisión, puede observar."
+        )
     if not texto.strip():
         raise DatosInvalidos("Escriba el texto de la observación.")
     _validar_destino(documento, campo)
@@ -180,8 +184,12 @@ def observacion_resolver(*, observacion: Observacion, actor) -> Observacion:
         .select_related("documento__servicio")
         .get(pk=observacion.pk)
     )
-    if not permisos.tiene(actor, "editar_documentos", obs.documento.servicio):
-        raise SinPermiso("Solo el Encargado/a GT del Servicio marca observaciones como resueltas.")
+    from .workflow import puede_resolver
+
+    if obs.resuelta:
+        raise EstadoInvalido("La observación ya estaba resuelta.")
+    if not puede_resolver(obs, actor):
+        raise SinPermiso("No le corresponde resolver esta observación.")
     if obs.resuelta:
         raise EstadoInvalido("La observación ya estaba resuelta.")
     if obs.documento.estado != Documento.Estado.BORRADOR:

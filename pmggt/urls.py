@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -53,4 +55,6 @@ urlpatterns = [
     ),
     path("cuentas/salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (the admin site).
+    path("favicon.ico", RedirectView.as_view(url=static("vendor/gob.cl/favicon.ico"))),
 ]

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import diferencias, etapas, permisos, selectors, services, workflow
@@ -18,7 +19,7 @@ from .forms import (
     SolicitarModificacionForm,
 )
 from .linea_tiempo import linea_de_tiempo
-from .models import Ciclo, Documento, Observacion, VersionDocumento
+from .models import Ciclo, Documento, Observacion, Transicion, VersionDocumento
 
 Accion = workflow.Accion
 
@@ -100,10 +101,18 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         .select_related("creada_por")
         .defer("contenido")
     )
+    # A reviewer who returned a version sees what changed since, once a new one arrives.
+    devuelta = (
+        Transicion.objects.filter(documento=documento, accion=Accion.DEVOLVER, actor=usuario)
+        .order_by("-fecha", "-pk")
+        .values_list("version", flat=True)
+        .first()
+    )
     contexto = {
         "documento": documento,
+        "version_devuelta": devuelta if devuelta and devuelta < documento.version_actual else None,
         "plazo": documento.ciclo.plazo(documento.etapa),
-        "contenido": definicion.contexto(documento, abiertas_por_campo),
+        "contenido": definicion.contexto(documento, abiertas_por_campo, usuario),
         "plantilla_contenido": definicion.plantilla,
         "acciones": acciones,
         "puede_editar": workflow.puede_editar(documento, usuario),
@@ -210,7 +219,9 @@ def documento_accion(request, pk, accion):
 def observacion_crear(request, pk):
     doc = _documento_para(request, pk)
     if not workflow.puede_observar(doc, request.user):
-        raise PermissionDenied("Solo el Experto/a SUBDERE asignado puede observar.")
+        raise PermissionDenied(
+            "Solo el Experto/a SUBDERE asignado, o el Jefe/a durante su revisión, puede observar."
+        )
     form = ObservacionRequeridaForm(
         request.POST, prefix="observar", campos=services.campos_observables(doc)
     )
@@ -226,6 +237,11 @@ def observacion_crear(request, pk):
             messages.error(request, str(exc))
         else:
             messages.success(request, "Observación registrada.")
+            siguiente = request.POST.get("siguiente", "")
+            if siguiente and url_has_allowed_host_and_scheme(
+                siguiente, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(siguiente)
             return redirect("pmggt:documento", pk=doc.pk)
     return render(
         request,
@@ -240,8 +256,8 @@ def observacion_crear(request, pk):
 def observacion_resolver(request, pk):
     obs = get_object_or_404(Observacion.objects.select_related("documento"), pk=pk)
     doc = _documento_para(request, obs.documento_id)
-    if not permisos.tiene(request.user, "editar_documentos", doc.servicio):
-        raise PermissionDenied("Solo el Encargado/a GT resuelve observaciones.")
+    if not workflow.puede_resolver(obs, request.user) and not obs.resuelta:
+        raise PermissionDenied("No le corresponde resolver esta observación.")
     try:
         services.observacion_resolver(observacion=obs, actor=request.user)
     except workflow.ErrorFlujo as exc:

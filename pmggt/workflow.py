@@ -87,14 +87,23 @@ def puede_editar(documento: Documento, usuario) -> bool:
 
 
 def puede_observar(documento: Documento, usuario) -> bool:
-    """An Experto may comment on any field at any time."""
-    return permisos.tiene(usuario, "visar_documentos", documento.servicio)
+    """An Experto may comment on any field at any time; the Jefe/a while reviewing."""
+    if permisos.tiene(usuario, "visar_documentos", documento.servicio):
+        return True
+    return documento.estado == Estado.EN_REVISION_JEFE and permisos.tiene(
+        usuario, "aprobar_documentos", documento.servicio
+    )
 
 
 def puede_resolver(observacion: Observacion, usuario) -> bool:
-    return not observacion.resuelta and permisos.tiene(
-        usuario, "editar_documentos", observacion.documento.servicio
-    )
+    """The Encargado/a GT resolves any; a stage may let others resolve theirs (regional rows)."""
+    if observacion.resuelta:
+        return False
+    documento = observacion.documento
+    if permisos.tiene(usuario, "editar_documentos", documento.servicio):
+        return True
+    definicion = etapas.de(documento.etapa)
+    return bool(definicion.puede_resolver and definicion.puede_resolver(observacion, usuario))
 
 
 def _transicionar(
@@ -221,10 +230,17 @@ def devolver(
         comentario=comentario,
     )
     limpias = [o for o in observaciones if (o.get("texto") or "").strip()]
-    if not limpias:
+    # Observaciones pinned to cells during the review count too.
+    previas = doc.observaciones.filter(
+        autor=actor, version=doc.version_actual, resuelta=False, transicion__isnull=True
+    )
+    if not limpias and not previas.exists():
         raise DatosInvalidos("Para devolver el documento debe escribir al menos una observación.")
     _registrar(doc, transicion, actor)
     with actuando_como(actor):
+        for obs in previas:
+            obs.transicion = transicion
+            obs.save(update_fields=["transicion"])
         for obs in limpias:
             Observacion.objects.create(
                 documento=doc,

@@ -36,6 +36,7 @@ class Caso:
     kwargs: dict = field(default_factory=dict)  # extra URL kwargs
     datos: object = None  # dict or callable(mundo, documento) -> dict
     preparar: object = None  # callable(mundo, documento) run before the request
+    kwargs_extra: object = None  # callable(mundo, documento) -> URL kwargs known only then
 
     @property
     def id(self):
@@ -65,6 +66,147 @@ def _datos_editar(m, doc):
 def _datos_crear(m, doc):
     return {"servicio": m.servicio.pk, "ciclo": m.ciclo.pk, "etapa": 1}
 
+
+def _con_producto_y_fila(m, doc):
+    from diagnostico.models import FilaCuadro1, ProductoEstrategico
+    from pmggt.historia import actuando_como
+
+    with actuando_como(m.encargada):
+        producto = ProductoEstrategico.objects.create(
+            diagnostico=doc.diagnostico, numero="1", nombre="Producto uno"
+        )
+        fila = FilaCuadro1.objects.create(
+            diagnostico=doc.diagnostico, centro=m.centro_region_i, causal="diseno", avance="A"
+        )
+        fila.productos.set([producto])
+
+
+def _con_dos_filas(m, doc):
+    from diagnostico.models import FilaCuadro1
+    from pmggt.historia import actuando_como
+
+    _con_producto_y_fila(m, doc)
+    with actuando_como(m.encargada):
+        FilaCuadro1.objects.create(
+            diagnostico=doc.diagnostico, centro=m.centro_region_i, causal="acceso", orden=2
+        )
+
+
+def _fila_i(m, doc):
+    return {"fila_pk": doc.diagnostico.filas_cuadro1.order_by("pk").first().pk}
+
+
+def _datos_fila(m, doc):
+    producto = doc.diagnostico.productos.get()
+    return {
+        "nueva-productos": [producto.pk],
+        "nueva-causal": "acceso",
+        "nueva-avance": "Avance",
+        "nueva-mejora": "Mejora",
+        "nueva-medidas": "• Medida uno\n• Medida dos",
+        "nueva-objetivo": "Objetivo",
+    }
+
+
+def _datos_fila_editar(m, doc):
+    fila = doc.diagnostico.filas_cuadro1.get()
+    return {f"f{fila.pk}-{k.split('-', 1)[1]}": v for k, v in _datos_fila(m, doc).items()}
+
+
+def _siguiente_ciclo(m, doc):
+    from tests.fabricas import CicloFactory
+
+    CicloFactory(anio=doc.ciclo.anio + 1)
+
+
+EDITA_REGION_I = tabla({"encargada": 302, "centro_i": 302})
+LECTURA_REGION = tabla({p: 200 for p in INTERNOS})
+CASOS_DIAGNOSTICO = [
+    Caso("diagnostico:productos", tabla({"encargada": 200})),
+    Caso(
+        "diagnostico:productos",
+        tabla({"encargada": 302}),
+        metodo="post",
+        datos={
+            "prod-TOTAL_FORMS": "1",
+            "prod-INITIAL_FORMS": "0",
+            "prod-0-numero": "1",
+            "prod-0-nombre": "Producto",
+            "prod-0-aplica_pt": "aplica",
+            "prod-0-causal_diseno": "on",
+        },
+    ),
+    Caso("diagnostico:clientes", tabla({"encargada": 200})),
+    Caso("diagnostico:otros", tabla({"encargada": 200})),
+    Caso(
+        "diagnostico:actualizar",
+        tabla({"encargada": 302}, gore=403),
+        metodo="post",
+        estado=Estado.VISADO,
+        preparar=_siguiente_ciclo,
+    ),
+    Caso("diagnostico:cuadro", LECTURA_REGION, kwargs={"region": "I"}),
+    Caso(
+        "diagnostico:cuadro",
+        tabla({p: 200 for p in INTERNOS}, gore=200),
+        estado=Estado.VISADO,
+        kwargs={"region": "I"},
+    ),
+    Caso(
+        "diagnostico:cuadro",
+        tabla({p: 200 for p in INTERNOS}, gore=403),
+        estado=Estado.VISADO,
+        kwargs={"region": "II"},
+    ),
+    Caso(
+        "diagnostico:fila_nueva",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        preparar=_con_producto_y_fila,
+        datos=_datos_fila,
+    ),
+    Caso(
+        "diagnostico:fila_editar",
+        tabla({"encargada": 200, "centro_i": 200}),
+        kwargs={"region": "I"},
+        preparar=_con_producto_y_fila,
+        kwargs_extra=_fila_i,
+    ),
+    Caso(
+        "diagnostico:fila_editar",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        preparar=_con_producto_y_fila,
+        kwargs_extra=_fila_i,
+        datos=_datos_fila_editar,
+    ),
+    Caso(
+        "diagnostico:fila_eliminar",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        preparar=_con_producto_y_fila,
+        kwargs_extra=_fila_i,
+    ),
+    Caso(
+        "diagnostico:fila_mover",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        preparar=_con_dos_filas,
+        kwargs_extra=_fila_i,
+        datos={"direccion": "abajo"},
+    ),
+    Caso(
+        "diagnostico:cuadro2_guardar",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        datos={"c2-oferta-medidas_jefatura": "Informe mensual de oferta"},
+    ),
+]
 
 OBS = {
     "obs-TOTAL_FORMS": "3",
@@ -142,7 +284,7 @@ CASOS = [
     ),
     Caso(
         "pmggt:observacion_crear",
-        tabla({"experta": 302}),
+        tabla({"experta": 302, "jefe": 302}),
         metodo="post",
         estado=Estado.EN_REVISION_JEFE,
         datos={"observar-campo": "mision", "observar-texto": "Revisar redacción."},
@@ -161,6 +303,7 @@ CASOS = [
         metodo="post",
         datos=_datos_editar,
     ),
+    *CASOS_DIAGNOSTICO,
     Caso("login", {p: 302 for p in PERSONAS} | {"anonimo": 200}, estado=None),
     Caso("logout", {p: 302 for p in TODOS}, metodo="post", estado=None),
     # The admin site is Django's: only administrators get in; everyone else is sent to its login.
@@ -193,6 +336,8 @@ def _url(caso, m, documento):
     if caso.nombre == "admin:*":
         return reverse("admin:index")
     kwargs = dict(caso.kwargs)
+    if caso.kwargs_extra:
+        kwargs |= caso.kwargs_extra(m, documento)
     if caso.nombre == "pmggt:observacion_resolver":
         kwargs["pk"] = Observacion.objects.get(documento=documento).pk
     elif documento is not None and caso.nombre not in {

@@ -23,8 +23,7 @@ def _pendientes(usuario):
 def test_pendientes_de_cada_persona_segun_estado(mundo):
     doc = crear_diagnostico(mundo)
     esperan = {
-        # Encargadas de Centro follow: their regional sections arrive with Etapa I complete.
-        Estado.BORRADOR: {"encargada"},
+        Estado.BORRADOR: {"encargada", "centro_i", "centro_ii"},
         Estado.EN_REVISION_JEFE: {"jefe"},
         Estado.EN_VISACION: {"experta"},
         Estado.VISADO: set(),

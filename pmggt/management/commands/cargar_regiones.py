@@ -19,7 +19,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(
                 f"No existe el usuario activo «{usuario}». Cree primero un administrador "
-                "(manage.py createsuperuser) y páselo con --usuario."
+                "(manage.py crear_administrador USUARIO) y páselo con --usuario."
             )
         total = carga.cargar_regiones(actor=actor)
         self.stdout.write(self.style.SUCCESS(f"{total} regiones y sus GORE cargados."))

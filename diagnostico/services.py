@@ -1,0 +1,163 @@
+"""Writes of the Diagnóstico: sections, products, cuadro rows, with the regional rule.
+
+Every write locks the document row, checks that it is in Borrador and that the actor may edit
+that part (diagnostico.acceso), normalises pasted text, and saves row by row so that the
+history records who did it.
+"""
+
+import re
+
+from django.db import transaction
+
+from pmggt.historia import actuando_como
+from pmggt.models import Centro, Documento
+from pmggt.texto import normalizar
+from pmggt.workflow import DatosInvalidos, EstadoInvalido, SinPermiso
+
+from . import acceso
+from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2
+from .models import Diagnostico, FilaCuadro1, FilaCuadro2, ProductoEstrategico
+
+NUMERO_PRODUCTO = re.compile(r"^\d{1,3}(\.\d{1,3}){0,2}$")
+
+
+def _bloquear(documento: Documento, actor, centro_id) -> Diagnostico:
+    doc = Documento.objects.select_for_update().select_related("servicio").get(pk=documento.pk)
+    if doc.estado != Documento.Estado.BORRADOR:
+        raise EstadoInvalido(
+            f"El documento está «{doc.get_estado_display()}»: solo se edita en Borrador."
+        )
+    if not acceso.puede_editar_region(actor, doc, centro_id):
+        raise SinPermiso("No tiene permiso para editar esta parte del Diagnóstico.")
+    return Diagnostico.objects.get(documento=doc)
+
+
+def _centro(documento: Documento, region: str | None) -> Centro | None:
+    if region is None:
+        return None
+    return Centro.objects.select_related("region").get(
+        servicio_id=documento.servicio_id, region__codigo=region
+    )
+
+
+@transaction.atomic
+def fila_cuadro1_guardar(
+    *, documento: Documento, actor, region: str | None, datos: dict, fila: FilaCuadro1 | None = None
+) -> FilaCuadro1:
+    """Create (fila=None) or update a Cuadro I N°1 row of a region (None: the Servicio's)."""
+    centro = _centro(documento, region)
+    diagnostico = _bloquear(documento, actor, centro.pk if centro else None)
+    productos = list(datos["productos"])
+    if not productos:
+        raise DatosInvalidos("Indique al menos un producto o subproducto.")
+    if any(p.diagnostico_id != diagnostico.pk for p in productos):
+        raise DatosInvalidos("Un producto indicado no pertenece a este Diagnóstico.")
+    with actuando_como(actor):
+        if fila is None:
+            ultimo = (
+                FilaCuadro1.objects.filter(diagnostico=diagnostico, centro=centro)
+                .order_by("-orden")
+                .values_list("orden", flat=True)
+                .first()
+            )
+            fila = FilaCuadro1(diagnostico=diagnostico, centro=centro, orden=(ultimo or 0) + 1)
+        elif fila.diagnostico_id != diagnostico.pk or fila.centro_id != (centro and centro.pk):
+            raise SinPermiso("La fila no pertenece a esta región del Diagnóstico.")
+        fila.causal = datos["causal"]
+        for campo in CAMPOS_CUADRO1:
+            setattr(fila, campo, normalizar(datos.get(campo, "")))
+        fila.save()
+        if set(fila.productos.all()) != set(productos):
+            fila.productos.set(productos)
+    return fila
+
+
+def _fila_editable(fila, actor):
+    documento = fila.diagnostico.documento
+    diagnostico = _bloquear(documento, actor, fila.centro_id)
+    return diagnostico
+
+
+@transaction.atomic
+def fila_cuadro1_eliminar(*, fila: FilaCuadro1, actor) -> None:
+    _fila_editable(fila, actor)
+    with actuando_como(actor):
+        fila.delete()
+
+
+@transaction.atomic
+def fila_cuadro1_mover(*, fila: FilaCuadro1, actor, arriba: bool) -> None:
+    """Swap the row with its neighbour in the same region."""
+    _fila_editable(fila, actor)
+    hermanas = list(
+        FilaCuadro1.objects.filter(diagnostico_id=fila.diagnostico_id, centro_id=fila.centro_id)
+    )
+    i = next(i for i, f in enumerate(hermanas) if f.pk == fila.pk)
+    j = i - 1 if arriba else i + 1
+    if not 0 <= j < len(hermanas):
+        return
+    hermanas[i], hermanas[j] = hermanas[j], hermanas[i]
+    with actuando_como(actor):
+        for orden, f in enumerate(hermanas, start=1):
+            if f.orden != orden:
+                f.orden = orden
+                f.save(update_fields=["orden"])
+
+
+@transaction.atomic
+def cuadro2_guardar(*, documento: Documento, actor, region: str | None, filas: dict) -> None:
+    """Save a region's Cuadro I N°2: {informacion: {campo: texto}} for the four rows."""
+    centro = _centro(documento, region)
+    diagnostico = _bloquear(documento, actor, centro.pk if centro else None)
+    existentes = {
+        f.informacion: f for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro=centro)
+    }
+    with actuando_como(actor):
+        for informacion, valores in filas.items():
+            textos = {c: normalizar(valores.get(c, "")) for c in CAMPOS_CUADRO2}
+            fila = existentes.get(informacion)
+            if fila is None:
+                if not any(textos.values()):
+                    continue
+                fila = FilaCuadro2(diagnostico=diagnostico, centro=centro, informacion=informacion)
+            elif all(getattr(fila, c) == t for c, t in textos.items()):
+                continue
+            for campo, texto in textos.items():
+                setattr(fila, campo, texto)
+            fila.save()
+
+
+@transaction.atomic
+def seccion_guardar(*, documento: Documento, actor, guardar) -> None:
+    """Save a Servicio-level section (Encargado/a GT only) through the given callable."""
+    _bloquear(documento, actor, None)
+    with actuando_como(actor):
+        guardar()
+
+
+def validar_numero_producto(numero: str, existentes: set[str]) -> str | None:
+    """Why a product number is not acceptable (None when it is)."""
+    if not NUMERO_PRODUCTO.match(numero):
+        return "Use números separados por puntos, p. ej. 1, 1.2 o 1.2.3."
+    if numero in existentes:
+        return f"El número {numero} está repetido."
+    padre = numero.rsplit(".", 1)[0] if "." in numero else None
+    if padre and padre not in existentes | {numero}:
+        return f"Falta el producto {padre}, del que depende {numero}."
+    return None
+
+
+def productos_enlazar_padres(diagnostico: Diagnostico) -> None:
+    """Set padre and orden of every product from its dotted number (after a save)."""
+    productos = {p.numero: p for p in ProductoEstrategico.objects.filter(diagnostico=diagnostico)}
+
+    def clave(numero):
+        return [int(x) for x in numero.split(".")]
+
+    for orden, numero in enumerate(sorted(productos, key=clave), start=1):
+        producto = productos[numero]
+        padre = productos.get(numero.rsplit(".", 1)[0]) if "." in numero else None
+        if producto.padre_id != (padre.pk if padre else None) or producto.orden != orden:
+            producto.padre = padre
+            producto.orden = orden
+            producto.save(update_fields=["padre", "orden"])

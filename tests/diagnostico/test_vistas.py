@@ -1,0 +1,308 @@
+"""Etapa I pages: regional editing, inline rows, cell observaciones, escaping, query counts."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from diagnostico.models import FilaCuadro1, FilaCuadro2, ProductoEstrategico
+from pmggt import services, workflow
+from pmggt.historia import actuando_como
+from pmggt.models import Centro, Documento, GrupoRol, Observacion
+from tests.conftest import crear_diagnostico, huella_bd, llevar_a
+from tests.fabricas import RegionFactory, ServicioFactory, UsuarioFactory
+
+Estado = Documento.Estado
+
+
+def _producto(doc, numero="1", nombre="Sistema de Protección Social"):
+    with actuando_como(doc.creado_por):
+        return ProductoEstrategico.objects.create(
+            diagnostico=doc.diagnostico, numero=numero, nombre=nombre
+        )
+
+
+def _fila(doc, centro, producto, **textos):
+    with actuando_como(doc.creado_por):
+        fila = FilaCuadro1.objects.create(
+            diagnostico=doc.diagnostico, centro=centro, causal="diseno", **textos
+        )
+        fila.productos.set([producto])
+    return fila
+
+
+def _datos_nueva(producto, **extra):
+    datos = {
+        "nueva-productos": [producto.pk],
+        "nueva-causal": "coordinacion",
+        "nueva-avance": "Se constituyó la mesa regional.",
+        "nueva-mejora": "Mejorar la coordinación.",
+        "nueva-medidas": "\uf0b7 Oficializar la mesa\n\uf0b7 Informar al GORE",
+        "nueva-objetivo": "Coordinar la red regional.",
+    }
+    return datos | extra
+
+
+def test_encargada_de_centro_edita_solo_su_region(client, mundo):
+    doc = crear_diagnostico(mundo)
+    producto = _producto(doc)
+    fila_ii = _fila(doc, mundo.centro_region_ii, producto, avance="Texto de la región II")
+    client.force_login(mundo.centro_i)
+
+    r = client.post(reverse("diagnostico:fila_nueva", args=[doc.pk, "I"]), _datos_nueva(producto))
+    assert r.status_code == 302
+    nueva = FilaCuadro1.objects.get(centro=mundo.centro_region_i)
+    assert nueva.medidas == "• Oficializar la mesa\n• Informar al GORE"
+    assert nueva.history.latest().history_user == mundo.centro_i
+
+    antes = huella_bd()
+    url = reverse("diagnostico:fila_editar", args=[doc.pk, "II", fila_ii.pk])
+    datos = {f"f{fila_ii.pk}-{k.split('-', 1)[1]}": v for k, v in _datos_nueva(producto).items()}
+    assert client.post(url, datos).status_code == 403
+    assert client.post(url, datos, HTTP_HX_REQUEST="true").status_code == 403
+    assert (
+        client.post(
+            reverse("diagnostico:fila_nueva", args=[doc.pk, "II"]), _datos_nueva(producto)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("diagnostico:fila_eliminar", args=[doc.pk, "II", fila_ii.pk])
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("diagnostico:cuadro2_guardar", args=[doc.pk, "II"]), {"c2-oferta-objetivo": "x"}
+        ).status_code
+        == 403
+    )
+    # A region-I URL cannot reach a region-II row either.
+    url_cruzada = reverse("diagnostico:fila_editar", args=[doc.pk, "I", fila_ii.pk])
+    assert client.post(url_cruzada, datos).status_code == 404
+    assert huella_bd() == antes
+    assert FilaCuadro1.objects.get(pk=fila_ii.pk).avance == "Texto de la región II"
+    # Servicio-level sections are the Encargado/a GT's.
+    assert client.get(reverse("diagnostico:productos", args=[doc.pk])).status_code == 403
+
+
+def test_fila_en_linea_con_htmx_y_sin_javascript(client, mundo):
+    doc = crear_diagnostico(mundo)
+    producto = _producto(doc)
+    fila = _fila(doc, mundo.centro_region_i, producto, avance="Antes")
+    client.force_login(mundo.encargada)
+    url = reverse("diagnostico:fila_editar", args=[doc.pk, "I", fila.pk])
+
+    parcial = client.get(url, HTTP_HX_REQUEST="true")
+    assert parcial.status_code == 200
+    html = parcial.content.decode()
+    assert "<html" not in html and f'id="fila-c1-{fila.pk}"' in html and "hx-post" in html
+
+    datos = {f"f{fila.pk}-{k.split('-', 1)[1]}": v for k, v in _datos_nueva(producto).items()}
+    datos[f"f{fila.pk}-avance"] = "Después"
+    r = client.post(url, datos, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    assert "<html" not in r.content.decode() and "Después" in r.content.decode()
+    assert FilaCuadro1.objects.get(pk=fila.pk).avance == "Después"
+
+    # Without JavaScript: a full page, then a redirect back to the cuadro.
+    assert "<html" in client.get(url).content.decode()
+    datos[f"f{fila.pk}-avance"] = "Sin JS"
+    r = client.post(url, datos)
+    assert r.status_code == 302 and r["Location"].endswith(f"#fila-c1-{fila.pk}")
+    # An invalid inline form comes back in place (200 for htmx), with a Spanish message.
+    datos[f"f{fila.pk}-productos"] = []
+    r = client.post(url, datos, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "Indique al menos un producto" in r.content.decode()
+    assert FilaCuadro1.objects.get(pk=fila.pk).avance == "Sin JS"
+
+
+def test_mover_y_eliminar_filas(client, mundo):
+    doc = crear_diagnostico(mundo)
+    producto = _producto(doc)
+    a = _fila(doc, mundo.centro_region_i, producto, avance="A")
+    b = _fila(doc, mundo.centro_region_i, producto, avance="B")
+    FilaCuadro1.objects.filter(pk=b.pk).update(orden=1)
+    client.force_login(mundo.encargada)
+    client.post(
+        reverse("diagnostico:fila_mover", args=[doc.pk, "I", b.pk]), {"direccion": "arriba"}
+    )
+    orden = list(
+        FilaCuadro1.objects.filter(centro=mundo.centro_region_i).values_list("avance", flat=True)
+    )
+    assert orden == ["B", "A"]
+    client.post(reverse("diagnostico:fila_eliminar", args=[doc.pk, "I", a.pk]))
+    assert list(FilaCuadro1.objects.values_list("avance", flat=True)) == ["B"]
+
+
+def test_texto_con_html_es_inerte_en_el_cuadro(client, mundo):
+    doc = crear_diagnostico(mundo)
+    producto = _producto(doc, nombre='<img src=x onerror="alert(1)">')
+    _fila(doc, mundo.centro_region_i, producto, avance="<script>alert('x')</script>")
+    client.force_login(mundo.jefe)
+    html = client.get(reverse("diagnostico:cuadro", args=[doc.pk, "I"])).content.decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+
+
+def test_observacion_en_una_celda_y_cambios_desde_la_devolucion(client, mundo):
+    doc = crear_diagnostico(mundo)
+    producto = _producto(doc)
+    fila = _fila(doc, mundo.centro_region_i, producto, avance="Avance", mejora="Mejora vaga")
+    llevar_a(mundo, doc, Estado.EN_VISACION)
+    client.force_login(mundo.experta)
+    clave = f"c1:{fila.pk}:mejora"
+    r = client.post(
+        reverse("pmggt:observacion_crear", args=[doc.pk]),
+        {
+            "observar-campo": clave,
+            "observar-texto": "Cuantifique la mejora.",
+            "siguiente": reverse("diagnostico:cuadro", args=[doc.pk, "I"]),
+        },
+    )
+    assert r.status_code == 302 and r["Location"] == reverse(
+        "diagnostico:cuadro", args=[doc.pk, "I"]
+    )
+    r = client.post(
+        reverse("pmggt:documento_accion", args=[doc.pk, "devolver"]),
+        {"devolver-version": "1", "obs-TOTAL_FORMS": "0", "obs-INITIAL_FORMS": "0"},
+    )
+    assert r.status_code == 302
+    doc.refresh_from_db()
+    assert doc.estado == Estado.BORRADOR
+
+    client.force_login(mundo.centro_i)
+    html = client.get(reverse("diagnostico:cuadro", args=[doc.pk, "I"])).content.decode()
+    celda = re.search(rf'id="celda-c1-{fila.pk}-mejora".*?</td>', html, re.S).group(0)
+    assert "Cuantifique la mejora." in celda and "Marcar como resuelta" in celda
+    otra = re.search(rf'id="celda-c1-{fila.pk}-avance".*?</td>', html, re.S).group(0)
+    assert "Cuantifique" not in otra
+    obs = Observacion.objects.get(campo=clave)
+    # The Encargada of another region cannot resolve it.
+    client.force_login(mundo.centro_ii)
+    assert client.post(reverse("pmggt:observacion_resolver", args=[obs.pk])).status_code == 403
+    client.force_login(mundo.centro_i)
+    datos = {f"f{fila.pk}-{k.split('-', 1)[1]}": v for k, v in _datos_nueva(producto).items()}
+    datos[f"f{fila.pk}-causal"] = "diseno"
+    datos[f"f{fila.pk}-mejora"] = "Reducir en 20% el tiempo de respuesta."
+    client.post(reverse("diagnostico:fila_editar", args=[doc.pk, "I", fila.pk]), datos)
+    assert client.post(reverse("pmggt:observacion_resolver", args=[obs.pk])).status_code == 302
+    assert Observacion.objects.get(pk=obs.pk).resuelta_por == mundo.centro_i
+
+    workflow.enviar(documento=doc, actor=mundo.encargada)
+    workflow.aprobar(documento=doc, actor=mundo.jefe, version=2)
+    client.force_login(mundo.experta)
+    html = client.get(reverse("pmggt:documento", args=[doc.pk])).content.decode()
+    assert "Usted devolvió la versión 1" in html
+    diff = client.get(reverse("pmggt:documento_diferencias", args=[doc.pk]), {"a": 1, "b": 2})
+    assert "20%" in diff.content.decode()
+
+
+def test_completitud_por_region(client, mundo):
+    doc = crear_diagnostico(mundo)
+    producto = _producto(doc)
+    _fila(doc, mundo.centro_region_i, producto, avance="A", mejora="M", medidas="X", objetivo="O")
+    with actuando_como(mundo.encargada):
+        for clave in FilaCuadro2.Informacion.values:
+            FilaCuadro2.objects.create(
+                diagnostico=doc.diagnostico,
+                centro=mundo.centro_region_i,
+                informacion=clave,
+                objetivo="Objetivo",
+            )
+    client.force_login(mundo.encargada)
+    html = client.get(reverse("pmggt:documento", args=[doc.pk])).content.decode()
+    region_i = re.search(r'id="region-I".*?</tr>', html, re.S).group(0)
+    region_ii = re.search(r'id="region-II".*?</tr>', html, re.S).group(0)
+    assert "Completo" in region_i
+    assert "Cuadro I N°1 sin filas" in region_ii and "pendiente" in region_ii
+
+
+def test_productos_validacion(client, mundo):
+    doc = crear_diagnostico(mundo)
+    client.force_login(mundo.encargada)
+    datos = {
+        "prod-TOTAL_FORMS": "3",
+        "prod-INITIAL_FORMS": "0",
+        "prod-0-numero": "1",
+        "prod-0-nombre": "Uno",
+        "prod-0-aplica_pt": "no_aplica",
+        "prod-1-numero": "2.1",
+        "prod-1-nombre": "Hijo sin padre",
+        "prod-1-aplica_pt": "",
+        "prod-2-numero": "x",
+        "prod-2-nombre": "Malo",
+        "prod-2-aplica_pt": "",
+    }
+    antes = huella_bd()
+    r = client.post(reverse("diagnostico:productos", args=[doc.pk]), datos)
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert "fundaméntelo" in html
+    assert "Falta el producto 2, del que depende 2.1." in html
+    assert "Use números separados por puntos" in html
+    assert huella_bd() == antes
+    datos |= {
+        "prod-0-fundamento": "Se define en el nivel central.",
+        "prod-1-numero": "1.1",
+        "prod-2-numero": "1.1.1",
+    }
+    r = client.post(reverse("diagnostico:productos", args=[doc.pk]), datos)
+    assert r.status_code == 302
+    hijos = {
+        p.numero: p.padre.numero if p.padre else None for p in ProductoEstrategico.objects.all()
+    }
+    assert hijos == {"1": None, "1.1": "1", "1.1.1": "1.1"}
+
+
+def _servicio_con_regiones(n: int, sufijo: str):
+    admin = UsuarioFactory(username=f"adm{sufijo}")
+    encargado = UsuarioFactory(username=f"enc{sufijo}")
+    with actuando_como(admin):
+        servicio = ServicioFactory(sigla=f"NAC-{sufijo}")
+        regiones = [RegionFactory(codigo=f"Z{i}", orden=100 + i) for i in range(n)]
+        centros = [
+            Centro.objects.create(servicio=servicio, region=r, nombre=f"C{r.codigo}")
+            for r in regiones
+        ]
+        services.roles_asegurar(servicio)
+        for c in centros:
+            services.roles_asegurar(c)
+        services.rol_asignar(usuario=encargado, tipo=GrupoRol.Tipo.ENCARGADO_GT, objeto=servicio)
+    from tests.fabricas import CicloFactory
+
+    doc = services.documento_crear(
+        servicio=servicio, ciclo=CicloFactory(anio=2009), etapa=1, actor=encargado
+    )
+    producto = _producto(doc)
+    with actuando_como(encargado):
+        for c in centros:
+            for _ in range(2):
+                _fila(doc, c, producto, avance="A", mejora="M", medidas="X", objetivo="O")
+            for clave in FilaCuadro2.Informacion.values:
+                FilaCuadro2.objects.create(
+                    diagnostico=doc.diagnostico, centro=c, informacion=clave, objetivo="O"
+                )
+    return doc, encargado
+
+
+def _consultas(client, usuario, url):
+    client.force_login(usuario)
+    with CaptureQueriesContext(connection) as c:
+        assert client.get(url).status_code == 200
+    return len(c.captured_queries)
+
+
+@pytest.mark.django_db
+def test_paginas_con_igual_numero_de_consultas_para_1_y_15_regiones(client):
+    doc1, enc1 = _servicio_con_regiones(1, "a")
+    doc15, enc15 = _servicio_con_regiones(15, "b")
+    assert _consultas(client, enc1, reverse("pmggt:documento", args=[doc1.pk])) == _consultas(
+        client, enc15, reverse("pmggt:documento", args=[doc15.pk])
+    )
+    assert _consultas(
+        client, enc1, reverse("diagnostico:cuadro", args=[doc1.pk, "Z0"])
+    ) == _consultas(client, enc15, reverse("diagnostico:cuadro", args=[doc15.pk, "Z0"]))
