@@ -26,18 +26,17 @@ def diagnostico_actualizar(*, documento: Documento, actor) -> Documento:
     return nuevo
 
 
-def anterior_visado(documento: Documento) -> VersionDocumento | None:
-    """The visado version of the same Servicio's previous-year document, if any."""
-    previo = (
-        Documento.objects.filter(
+def puede_actualizar(documento: Documento, usuario) -> bool:
+    """Show "Actualizar diagnóstico" only when it can work (the service re-checks)."""
+    from pmggt import permisos
+
+    return (
+        documento.version_visada is not None
+        and permisos.tiene(usuario, "editar_documentos", documento.servicio)
+        and Ciclo.objects.filter(anio=documento.ciclo.anio + 1, abierto=True).exists()
+        and not Documento.objects.filter(
             servicio_id=documento.servicio_id,
             etapa=documento.etapa,
-            ciclo__anio__lt=documento.ciclo.anio,
-            version_visada__isnull=False,
-        )
-        .order_by("-ciclo__anio")
-        .first()
+            ciclo__anio=documento.ciclo.anio + 1,
+        ).exists()
     )
-    if previo is None:
-        return None
-    return VersionDocumento.objects.filter(documento=previo, numero=previo.version_visada).first()

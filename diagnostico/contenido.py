@@ -374,7 +374,11 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
                 "observaciones": obs_por_region.get(codigo, 0),
             }
         )
+    from .actualizacion import puede_actualizar
+
     return {
+        "puede_actualizar": puede_actualizar(documento, usuario),
+        "anio_siguiente": documento.ciclo.anio + 1,
         "diagnostico": diagnostico,
         "datos": datos,
         "objetivos": objetivos,

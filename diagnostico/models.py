@@ -6,6 +6,7 @@ Rows that belong to a region carry their ``centro``; rows with no centro are the
 """
 
 from django.db import models
+from django.db.models import F
 
 from pmggt.historia import Historial
 from pmggt.models import Centro, Documento
@@ -164,7 +165,12 @@ class FilaCuadro1(models.Model):
     history = Historial(m2m_fields=["productos"])
 
     class Meta:
-        ordering = ["diagnostico", "centro__region__orden", "orden", "id"]
+        ordering = [
+            "diagnostico",
+            F("centro__region__orden").asc(nulls_first=True),
+            "orden",
+            "id",
+        ]
         verbose_name = "fila del Cuadro I N°1"
         verbose_name_plural = "filas del Cuadro I N°1"
         # Index for the per-region cuadro pages and reports.
@@ -204,7 +210,11 @@ class FilaCuadro2(models.Model):
     history = Historial()
 
     class Meta:
-        ordering = ["diagnostico", "centro__region__orden", "id"]
+        ordering = [
+            "diagnostico",
+            F("centro__region__orden").asc(nulls_first=True),
+            "id",
+        ]
         verbose_name = "fila del Cuadro I N°2"
         verbose_name_plural = "filas del Cuadro I N°2"
         constraints = [
@@ -286,7 +296,11 @@ class EncargadoRed(models.Model):
     history = Historial()
 
     class Meta:
-        ordering = ["diagnostico", "centro__region__orden", "id"]
+        ordering = [
+            "diagnostico",
+            F("centro__region__orden").asc(nulls_first=True),
+            "id",
+        ]
         verbose_name = "encargado/a de la red GT"
         verbose_name_plural = "red de encargados GT"
 

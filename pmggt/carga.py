@@ -135,37 +135,36 @@ def _usuario_con_rol(servicio, tipo):
     )
 
 
-def _cargar_diagnostico(sigla: str, contenido: dict, flujo: dict) -> bool:
-    """Create the demo Diagnóstico and walk it through the chain, once."""
-    from diagnostico.models import Diagnostico, ObjetivoEstrategico
+def _sin_objetivos_desde(datos: dict, primero_omitido: int) -> dict:
+    """The content as first sent: without the objetivos numbered from primero_omitido on."""
+    copia = json.loads(json.dumps(datos))
+    copia["objetivos_estrategicos"] = [
+        o for o in copia["objetivos_estrategicos"] if o["numero"] < primero_omitido
+    ]
+    for producto in copia.get("productos", []):
+        producto["objetivos"] = [n for n in producto.get("objetivos", []) if n < primero_omitido]
+    return copia
+
+
+def _cargar_diagnostico(sigla: str, referencia: dict, flujo: dict) -> bool:
+    """Create the demo Diagnóstico with the seed's content and walk it up the chain, once."""
+    from diagnostico.carga import cargar_contenido, leer
+    from diagnostico.models import Diagnostico
 
     servicio = Servicio.objects.get(sigla=sigla)
-    ciclo = Ciclo.objects.get(anio=contenido["ciclo"])
+    ciclo = Ciclo.objects.get(anio=referencia["ciclo"])
     if Documento.objects.filter(servicio=servicio, ciclo=ciclo, etapa=1).exists():
         return False
     Tipo = GrupoRol.Tipo
     encargado = _usuario_con_rol(servicio, Tipo.ENCARGADO_GT)
     jefe = _usuario_con_rol(servicio, Tipo.JEFE)
-    with actuando_como(encargado):
-        documento = services.documento_crear(
-            servicio=servicio, ciclo=ciclo, etapa=1, actor=encargado
-        )
-        diagnostico = Diagnostico.objects.get(documento=documento)
-        diagnostico.mision = contenido["mision"]
-        diagnostico.save()
-    objetivos = contenido["objetivos"]
-    primera = flujo.get("objetivos_primera_version", len(objetivos))
-
-    def agregar(filas):
-        with actuando_como(encargado):
-            for o in filas:
-                ObjetivoEstrategico.objects.create(
-                    diagnostico=diagnostico, numero=o["numero"], descripcion=o["descripcion"]
-                )
-
-    agregar(objetivos[:primera])
-    destino = flujo.get("estado_final", "borrador")
-    if destino == "borrador":
+    datos = leer(referencia["archivo"])
+    documento = services.documento_crear(servicio=servicio, ciclo=ciclo, etapa=1, actor=encargado)
+    diagnostico = Diagnostico.objects.get(documento=documento)
+    primera = flujo.get("objetivos_primera_version")
+    inicial = _sin_objetivos_desde(datos, primera + 1) if primera else datos
+    cargar_contenido(diagnostico=diagnostico, datos=inicial, actor=encargado)
+    if flujo.get("estado_final", "borrador") == "borrador":
         return True
     workflow.enviar(documento=documento, actor=encargado)
     if "observacion_jefe" in flujo:
@@ -175,7 +174,7 @@ def _cargar_diagnostico(sigla: str, contenido: dict, flujo: dict) -> bool:
             version=1,
             observaciones=[flujo["observacion_jefe"]],
         )
-        agregar(objetivos[primera:])
+        cargar_contenido(diagnostico=diagnostico, datos=datos, actor=encargado)
         for obs in documento.observaciones.all():
             services.observacion_resolver(observacion=obs, actor=encargado)
         workflow.enviar(

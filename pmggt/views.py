@@ -111,6 +111,7 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
     contexto = {
         "documento": documento,
         "version_devuelta": devuelta if devuelta and devuelta < documento.version_actual else None,
+        "anterior_visado": _anterior_visado(documento),
         "plazo": documento.ciclo.plazo(documento.etapa),
         "contenido": definicion.contexto(documento, abiertas_por_campo, usuario),
         "plantilla_contenido": definicion.plantilla,
@@ -289,10 +290,36 @@ def documento_crear(request):
     return redirect("pmggt:documento", pk=doc.pk)
 
 
+def _anterior_visado(documento):
+    """The visado version of the same Servicio and stage in the latest previous Ciclo."""
+    previo = (
+        Documento.objects.filter(
+            servicio_id=documento.servicio_id,
+            etapa=documento.etapa,
+            ciclo__anio__lt=documento.ciclo.anio,
+            version_visada__isnull=False,
+        )
+        .select_related("ciclo")
+        .order_by("-ciclo__anio")
+        .first()
+    )
+    if previo is None:
+        return None
+    return VersionDocumento.objects.filter(documento=previo, numero=previo.version_visada).first()
+
+
 def _contenido_de(documento, referencia: str, definicion):
-    """Flattened content of a version number, or of the current draft ('actual')."""
+    """Flattened content of a version number, the current draft ('actual'), or 'anterior'."""
     if referencia == "actual":
         return "Contenido actual", definicion.aplanar(definicion.contenido(documento))
+    if referencia == "anterior":
+        previa = _anterior_visado(documento)
+        if previa is None:
+            raise Http404("No hay una versión visada del ciclo anterior.")
+        return (
+            f"Versión visada de {previa.documento.ciclo.anio}",
+            definicion.aplanar(previa.contenido),
+        )
     try:
         numero = int(referencia)
     except (TypeError, ValueError) as exc:
@@ -307,6 +334,9 @@ def documento_diferencias(request, pk):
     definicion = etapas.de(doc.etapa)
     numeros = list(doc.versiones.values_list("numero", flat=True))
     opciones = [(str(n), f"Versión {n}") for n in numeros] + [("actual", "Contenido actual")]
+    previa = _anterior_visado(doc)
+    if previa is not None:
+        opciones.insert(0, ("anterior", f"Versión visada de {previa.documento.ciclo.anio}"))
     por_defecto_a = (
         str(numeros[-2]) if len(numeros) >= 2 else (str(numeros[0]) if numeros else "actual")
     )

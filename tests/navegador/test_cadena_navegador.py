@@ -140,7 +140,7 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     expect(fila_2.locator(".observacion")).to_contain_text(TEXTO_OBSERVACION)
     expect(page.locator("#fila-objetivo-1 .observacion")).to_have_count(0)
 
-    page.get_by_role("link", name="Editar contenido").click()
+    page.locator("#campo-mision").get_by_role("link", name="Editar").click()
     page.wait_for_url(f"{base}/diagnostico/{documento.pk}/definiciones/")
     expect(page.get_by_role("heading", name="Definiciones estratégicas")).to_be_visible()
     captura("encargado-2-editar")
@@ -150,7 +150,7 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     descripcion.fill(NUEVO_OBJETIVO_2)
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(url_documento)
-    expect(_mensaje_exito(page)).to_contain_text("Definiciones estratégicas guardadas.")
+    expect(_mensaje_exito(page)).to_contain_text("Definiciones estratégicas: cambios guardados.")
     expect(fila_2).to_contain_text(NUEVO_OBJETIVO_2)
     captura("encargado-2-guardado")
 
