@@ -1,18 +1,8 @@
-from importlib import import_module
-
 from django.urls import path
 
-from . import views
+from . import views, views_excel, views_informes
 
 app_name = "diagnostico"
-
-
-def _diferida(modulo: str, nombre: str):
-    def vista(request, *args, **kwargs):
-        return getattr(import_module(f"diagnostico.{modulo}"), nombre)(request, *args, **kwargs)
-
-    vista.__name__ = nombre
-    return vista
 
 
 urlpatterns = [
@@ -39,7 +29,7 @@ urlpatterns = [
         name="fila_mover",
     ),
     path("<int:pk>/cuadros/<str:region>/cuadro2/", views.cuadro2_guardar, name="cuadro2_guardar"),
-    path("<int:pk>/pdf/<slug:informe>/", _diferida("views_informes", "pdf"), name="pdf"),
-    path("<int:pk>/excel/", _diferida("views_excel", "exportar"), name="excel_exportar"),
-    path("<int:pk>/excel/importar/", _diferida("views_excel", "importar"), name="excel_importar"),
+    path("<int:pk>/pdf/<slug:informe>/", views_informes.pdf, name="pdf"),
+    path("<int:pk>/excel/", views_excel.exportar, name="excel_exportar"),
+    path("<int:pk>/excel/importar/", views_excel.importar, name="excel_importar"),
 ]

@@ -306,3 +306,47 @@ def test_paginas_con_igual_numero_de_consultas_para_1_y_15_regiones(client):
     assert _consultas(
         client, enc1, reverse("diagnostico:cuadro", args=[doc1.pk, "Z0"])
     ) == _consultas(client, enc15, reverse("diagnostico:cuadro", args=[doc15.pk, "Z0"]))
+
+
+def test_actualizar_diagnostico_copia_la_version_visada(client, mundo):
+    from diagnostico.contenido import contenido
+    from pmggt.models import Ciclo
+
+    doc = crear_diagnostico(mundo, mision="Misión 2009")
+    producto = _producto(doc)
+    _fila(doc, mundo.centro_region_i, producto, avance="Avance 2009", objetivo="Objetivo")
+    llevar_a(mundo, doc, Estado.VISADO)
+    client.force_login(mundo.encargada)
+    url = reverse("diagnostico:actualizar", args=[doc.pk])
+    r = client.post(url, follow=True)
+    assert "Aún no existe el Ciclo 2010" in r.content.decode()
+    with actuando_como(mundo.admin):
+        Ciclo.objects.create(anio=2010)
+    html = client.get(reverse("pmggt:documento", args=[doc.pk])).content.decode()
+    assert "Actualizar diagnóstico para 2010" in html
+    r = client.post(url)
+    nuevo = Documento.objects.get(servicio=doc.servicio, ciclo__anio=2010)
+    assert r.status_code == 302 and r["Location"] == reverse("pmggt:documento", args=[nuevo.pk])
+    assert nuevo.estado == Estado.BORRADOR and nuevo.version_actual == 0
+    viejo, copia = contenido(doc), contenido(nuevo)
+    for clave in ("mision", "objetivos_estrategicos", "productos"):
+        assert viejo[clave] == copia[clave]
+    assert [f["avance"] for f in copia["cuadro1"]] == ["Avance 2009"]
+    # What changed since last year's visado version.
+    diagnostico = nuevo.diagnostico
+    diagnostico.mision = "Misión 2010"
+    with actuando_como(mundo.encargada):
+        diagnostico.save()
+    r = client.get(
+        reverse("pmggt:documento_diferencias", args=[nuevo.pk]), {"a": "anterior", "b": "actual"}
+    )
+    html = r.content.decode()
+    assert "Versión visada de 2009" in html
+    assert (
+        '<del class="eliminado">2009</del>' in html and '<ins class="agregado">2010</ins>' in html
+    )
+    # Only once.
+    assert (
+        "Actualizar diagnóstico para 2010"
+        not in client.get(reverse("pmggt:documento", args=[doc.pk])).content.decode()
+    )

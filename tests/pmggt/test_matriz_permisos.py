@@ -37,10 +37,11 @@ class Caso:
     datos: object = None  # dict or callable(mundo, documento) -> dict
     preparar: object = None  # callable(mundo, documento) run before the request
     kwargs_extra: object = None  # callable(mundo, documento) -> URL kwargs known only then
+    query: str = ""  # query string appended to the URL
 
     @property
     def id(self):
-        extra = "-".join(str(v) for v in self.kwargs.values())
+        extra = "-".join(str(v) for v in self.kwargs.values()) + self.query
         return f"{self.nombre}{'-' + extra if extra else ''}-{self.estado or 'sin-doc'}"
 
 
@@ -199,6 +200,31 @@ CASOS_DIAGNOSTICO = [
         kwargs_extra=_fila_i,
         datos={"direccion": "abajo"},
     ),
+    Caso("diagnostico:pdf", LECTURA_REGION, kwargs={"informe": "cuadro1"}, query="?region=I"),
+    Caso(
+        "diagnostico:pdf",
+        tabla({p: 200 for p in INTERNOS}, gore=200),
+        estado=Estado.VISADO,
+        kwargs={"informe": "cuadro2"},
+        query="?region=I",
+    ),
+    Caso(
+        "diagnostico:pdf",
+        tabla({p: 200 for p in INTERNOS}, gore=403),
+        estado=Estado.VISADO,
+        kwargs={"informe": "etapa1"},
+    ),
+    Caso("diagnostico:excel_exportar", LECTURA_REGION),
+    Caso(
+        "diagnostico:excel_exportar",
+        tabla({p: 200 for p in INTERNOS}, gore=200),
+        estado=Estado.VISADO,
+        query="?region=I",
+    ),
+    Caso(
+        "diagnostico:excel_importar",
+        tabla({"encargada": 200, "centro_i": 200, "centro_ii": 200}),
+    ),
     Caso(
         "diagnostico:cuadro2_guardar",
         EDITA_REGION_I,
@@ -345,7 +371,7 @@ def _url(caso, m, documento):
         "pmggt:documento_lista",
     }:
         kwargs["pk"] = documento.pk
-    return reverse(caso.nombre, kwargs=kwargs)
+    return reverse(caso.nombre, kwargs=kwargs) + caso.query
 
 
 @pytest.mark.parametrize("persona", TODOS)
