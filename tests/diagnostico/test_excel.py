@@ -124,11 +124,22 @@ def _col(ws, nombre):
     raise AssertionError(nombre)
 
 
-def _historial():
+def _historial(documento):
+    """History and product-link counts of ``documento``'s rows, plus the global history counts.
+
+    The demo data of other documents (cargar_demo) has rows and history of its own, so every
+    count is scoped to ``documento``; the global counts catch a write to any other document.
+    """
+    modelos = (FilaCuadro1, FilaCuadro2, ProductoEstrategico)
     return {
-        modelo.__name__: modelo.history.count()
-        for modelo in (FilaCuadro1, FilaCuadro2, ProductoEstrategico)
-    } | {"m2m": FilaCuadro1.productos.through.objects.count()}
+        modelo.__name__: modelo.history.filter(diagnostico__documento=documento).count()
+        for modelo in modelos
+    } | {
+        "m2m": FilaCuadro1.productos.through.objects.filter(
+            filacuadro1__diagnostico__documento=documento
+        ).count(),
+        "global": {modelo.__name__: modelo.history.count() for modelo in modelos},
+    }
 
 
 # --- Export ------------------------------------------------------------------------------------
@@ -211,8 +222,13 @@ def test_fuera_de_borrador_exporta_la_version_vigente(db):
         diagnostico=diagnostico, centro=centro, causal=Causal.DISENO, avance="No enviado"
     )
     wb = _libro(excel.exportar_cuadros(documento))
-    assert wb["C1 I"].cell(row=ENCABEZADO + 1, column=4).value is None
-    assert f"versión {documento.version_actual}" in wb["C1 I"].cell(row=3, column=1).value
+    hoja = wb["C1 I"]
+    textos = [hoja.cell(row=f, column=4).value for f in range(ENCABEZADO + 1, hoja.max_row + 1)]
+    assert "No enviado" not in textos
+    version = documento.versiones.get(numero=documento.version_actual).contenido
+    enviadas = [f["avance"] for f in version["cuadro1"] if f["region"] == "I"]
+    assert [t for t in textos if t] == enviadas
+    assert f"versión {documento.version_actual}" in hoja.cell(row=3, column=1).value
 
 
 # --- Import ------------------------------------------------------------------------------------
@@ -222,11 +238,11 @@ def test_ida_y_vuelta_conserva_los_cuadros(demo):
     encargado = _usuario("encargado.mideplan")
     antes = contenido(demo)
     archivo = excel.exportar_cuadros(demo)
-    historial = _historial()
+    historial = _historial(demo)
     resumen = excel.importar_cuadros(documento=demo, archivo=archivo, actor=encargado)
     assert resumen["creadas"] == resumen["eliminadas"] == resumen["actualizadas"] == 0
     assert resumen["sin_cambios"] == 7
-    assert _historial() == historial  # nothing changed, nothing recorded
+    assert _historial(demo) == historial  # nothing changed, nothing recorded
     assert _sin_ids(contenido(demo)) == _sin_ids(antes)
 
     # Now with every row new (no IDs): the content comes back identical anyway.
@@ -240,22 +256,27 @@ def test_ida_y_vuelta_conserva_los_cuadros(demo):
     despues = contenido(demo)
     assert _sin_ids(despues) == _sin_ids(antes)
     assert {f["id"] for f in despues["cuadro1"]}.isdisjoint({f["id"] for f in antes["cuadro1"]})
-    assert _historial() != historial
-    # Every history row names the actor.
-    assert not FilaCuadro1.history.filter(history_user__isnull=True).exists()
-    assert set(FilaCuadro1.history.values_list("history_user__username", flat=True)) == {
-        "encargado.mideplan"
+    ahora = _historial(demo)
+    assert {k: v for k, v in ahora.items() if k != "global"} != {
+        k: v for k, v in historial.items() if k != "global"
     }
+    # Every history row of the document names the actor.
+    historia = FilaCuadro1.history.filter(diagnostico__documento=demo)
+    assert not historia.filter(history_user__isnull=True).exists()
+    assert set(historia.values_list("history_user__username", flat=True)) == {"encargado.mideplan"}
 
 
 def test_formulas_y_html_vuelven_como_texto_literal(demo):
     encargado = _usuario("encargado.mideplan")
     excel.importar_cuadros(documento=demo, archivo=excel.exportar_cuadros(demo), actor=encargado)
-    filas = FilaCuadro1.objects.filter(centro__region__codigo="I").order_by("orden")
+    filas = FilaCuadro1.objects.filter(
+        diagnostico__documento=demo, centro__region__codigo="I"
+    ).order_by("orden")
     assert [filas[0].mejora, filas[0].medidas, filas[0].objetivo, filas[1].avance] == FORMULAS
     assert filas[1].mejora == "<b>x</b>"
     assert filas[0].avance == TEXTO_RARO
-    assert FilaCuadro2.objects.get(informacion=Info.OFERTA).medidas_gore.startswith("=HYPERLINK")
+    oferta = FilaCuadro2.objects.get(diagnostico__documento=demo, informacion=Info.OFERTA)
+    assert oferta.medidas_gore.startswith("=HYPERLINK")
 
 
 def test_importar_actualiza_agrega_elimina_y_ordena(demo):
@@ -302,7 +323,9 @@ def test_intercambiar_informacion_en_cuadro2(demo):
     c2.cell(row=ENCABEZADO + 1, column=2).value = Info.GASTO.label
     c2.cell(row=ENCABEZADO + 2, column=2).value = Info.OFERTA.label
     excel.importar_cuadros(documento=demo, archivo=_guardar(wb), actor=encargado)
-    oferta = FilaCuadro2.objects.get(centro__region__codigo="I", informacion=Info.OFERTA)
+    oferta = FilaCuadro2.objects.get(
+        diagnostico__documento=demo, centro__region__codigo="I", informacion=Info.OFERTA
+    )
     assert oferta.medidas_jefatura == "Gasto"
 
 
@@ -317,12 +340,12 @@ def test_una_fila_mala_no_cambia_nada_y_se_informa_hoja_fila_columna(demo):
     wb["C2 I"].cell(row=ENCABEZADO + 3, column=2).value = Info.OFERTA.label
     wb["C2 I"].cell(row=ENCABEZADO + 3, column=3).value = "repetida"
     wb["C2 II"].cell(row=ENCABEZADO + 1, column=1).value = FilaCuadro2.objects.get(
-        informacion=Info.OFERTA
+        diagnostico__documento=demo, informacion=Info.OFERTA
     ).pk  # an ID of region I
-    antes, historial, datos = huella_bd(), _historial(), contenido(demo)
+    antes, historial, datos = huella_bd(), _historial(demo), contenido(demo)
     with pytest.raises(excel.ErrorImportacion) as info:
         excel.importar_cuadros(documento=demo, archivo=_guardar(wb), actor=encargado)
-    assert huella_bd() == antes and _historial() == historial and contenido(demo) == datos
+    assert huella_bd() == antes and _historial(demo) == historial and contenido(demo) == datos
     errores = {(e.hoja, e.fila, e.columna): e.mensaje for e in info.value.errores}
     fila = ENCABEZADO + 2
     assert "9.9" in errores[("C1 I", fila, "Productos (N°, separados por coma)")]
@@ -390,19 +413,46 @@ def test_encargada_de_centro_solo_importa_su_region(demo):
     solo_i = _libro(excel.exportar_cuadros(demo, region="I"))
     solo_i["C1 I"].cell(row=ENCABEZADO + 1, column=4).value = "Cambio de Tarapacá"
     solo_i["C2 I"].cell(row=ENCABEZADO + 2, column=3).value = "Nuevo texto"
-    otras = {
-        "c1": list(FilaCuadro1.objects.exclude(centro__region__codigo="I").values()),
-        "c2": list(FilaCuadro2.objects.exclude(centro__region__codigo="I").values()),
-        "hist": FilaCuadro1.history.exclude(centro__region__codigo="I").count(),
-    }
+
+    def _otras_regiones():
+        del_documento = {"diagnostico__documento": demo}
+        return {
+            "c1": list(
+                FilaCuadro1.objects.filter(**del_documento)
+                .exclude(centro__region__codigo="I")
+                .order_by("pk")
+                .values()
+            ),
+            "c2": list(
+                FilaCuadro2.objects.filter(**del_documento)
+                .exclude(centro__region__codigo="I")
+                .order_by("pk")
+                .values()
+            ),
+            "hist": FilaCuadro1.history.filter(**del_documento)
+            .exclude(centro__region__codigo="I")
+            .count(),
+            "hist2": FilaCuadro2.history.filter(**del_documento)
+            .exclude(centro__region__codigo="I")
+            .count(),
+        }
+
+    otras, historial = _otras_regiones(), _historial(demo)["global"]
     resumen = excel.importar_cuadros(documento=demo, archivo=_guardar(solo_i), actor=serplac)
     assert resumen["hojas"] == ["C1 I", "C2 I"] and resumen["actualizadas"] == 2
-    assert otras == {
-        "c1": list(FilaCuadro1.objects.exclude(centro__region__codigo="I").values()),
-        "c2": list(FilaCuadro2.objects.exclude(centro__region__codigo="I").values()),
-        "hist": FilaCuadro1.history.exclude(centro__region__codigo="I").count(),
+    assert otras["c1"] and otras["c2"]  # region II and XV rows exist and stay as they were
+    assert otras == _otras_regiones()
+    # Exactly the two updated rows (C1 I and C2 I of this document) were recorded.
+    despues = _historial(demo)["global"]
+    assert despues == historial | {
+        "FilaCuadro1": historial["FilaCuadro1"] + 1,
+        "FilaCuadro2": historial["FilaCuadro2"] + 1,
     }
-    fila = FilaCuadro1.objects.filter(centro__region__codigo="I").order_by("orden").first()
+    fila = (
+        FilaCuadro1.objects.filter(diagnostico__documento=demo, centro__region__codigo="I")
+        .order_by("orden")
+        .first()
+    )
     assert fila.avance == "Cambio de Tarapacá"
     assert fila.history.latest().history_user == serplac
 
@@ -467,7 +517,11 @@ def test_vista_importar(client, demo):
     r = client.post(url, {"archivo": _subir(_guardar(wb))})
     assert r.status_code == 302
     assert r["Location"] == reverse("pmggt:documento", args=[demo.pk])
-    fila = FilaCuadro1.objects.filter(centro__region__codigo="I").order_by("orden").first()
+    fila = (
+        FilaCuadro1.objects.filter(diagnostico__documento=demo, centro__region__codigo="I")
+        .order_by("orden")
+        .first()
+    )
     assert fila.causal == Causal.ACCESO
     assert fila.history.latest().history_user.username == "encargado.mideplan"
 
@@ -491,8 +545,22 @@ def test_vistas_fuera_de_borrador(client, db):
     assert r.status_code == 200
     libro = _libro(r.content)
     assert libro.sheetnames == ["C1 II", "C2 II", "Instrucciones"]
-    textos = [c.value for fila in libro["Instrucciones"].iter_rows() for c in fila if c.value]
-    assert not any("Productos estratégicos" in str(t) for t in textos)  # its rows cite none
+    # The instructions list only the products that region II's rows cite, not the whole tree.
+    version = documento.versiones.get(numero=documento.version_actual).contenido
+    citados = {n for f in version["cuadro1"] if f["region"] == "II" for n in f["productos"]}
+    todos = [p["numero"] for p in version["productos"]]
+    assert citados and set(todos) > citados
+    instrucciones = libro["Instrucciones"]
+    titulo = next(
+        f
+        for f in range(1, instrucciones.max_row + 1)
+        if str(instrucciones.cell(row=f, column=1).value).startswith("Productos estratégicos")
+    )
+    listados = [
+        instrucciones.cell(row=f, column=1).value
+        for f in range(titulo + 1, instrucciones.max_row + 1)
+    ]
+    assert listados == [n for n in todos if n in citados]
     assert client.get(url).status_code == 403
     assert client.get(url, {"region": "I"}).status_code == 403
 
@@ -530,7 +598,11 @@ def test_comando_importar_cuadros(demo, tmp_path):
     argumentos = ["--servicio", "mideplan", "--ciclo", "2010", "--usuario", "encargado.mideplan"]
     call_command("importar_cuadros", str(ruta), *argumentos, stdout=salida)
     assert "1 actualizada" in salida.getvalue()
-    fila = FilaCuadro1.objects.filter(centro__region__codigo="I").order_by("orden").first()
+    fila = (
+        FilaCuadro1.objects.filter(diagnostico__documento=demo, centro__region__codigo="I")
+        .order_by("orden")
+        .first()
+    )
     assert fila.avance == "Desde la consola"
     assert fila.history.latest().history_user.username == "encargado.mideplan"
 
