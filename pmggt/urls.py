@@ -6,6 +6,12 @@ from django.views.generic import RedirectView
 
 from . import views
 
+class Favicon(RedirectView):
+    # Resolved per request: the manifest storage needs collectstatic before it can answer.
+    def get_redirect_url(self, *args, **kwargs):
+        return static("vendor/gob.cl/favicon.ico")
+
+
 admin.site.site_header = "PMG-GT · Administración SUBDERE"
 admin.site.site_title = "PMG-GT"
 admin.site.index_title = "Servicios, centros, ciclos, usuarios y roles"
@@ -56,5 +62,5 @@ urlpatterns = [
     path("cuentas/salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (the admin site).
-    path("favicon.ico", RedirectView.as_view(url=static("vendor/gob.cl/favicon.ico"))),
+    path("favicon.ico", Favicon.as_view()),
 ]
