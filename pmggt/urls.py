@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from . import views
 
+
 class Favicon(RedirectView):
     # Resolved per request: the manifest storage needs collectstatic before it can answer.
     def get_redirect_url(self, *args, **kwargs):
