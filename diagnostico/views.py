@@ -295,7 +295,8 @@ def fila_nueva(request, pk, region):
     else:
         messages.error(request, "Revise los campos de la nueva fila: no se guardó.")
     contexto = _contexto_cuadro(request, documento, centro, codigo, region, form_nueva=form)
-    return render(request, "diagnostico/cuadro.html", contexto, status=400)
+    # htmx swaps only 2xx answers: the form with its errors is shown in place.
+    return render(request, "diagnostico/cuadro.html", contexto, status=200 if request.htmx else 400)
 
 
 def _fila(documento, centro, fila_pk) -> FilaCuadro1:

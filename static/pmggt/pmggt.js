@@ -2,6 +2,10 @@
 document.addEventListener("submit", function (evento) {
   var formulario = evento.target;
   var pregunta = formulario.getAttribute("data-confirmar");
+  // htmx asks through hx-confirm on forms it handles; this covers the rest.
+  if (formulario.hasAttribute("hx-post") || formulario.hasAttribute("hx-boost")) {
+    return;
+  }
   if (pregunta && !window.confirm(pregunta)) {
     evento.preventDefault();
   }
