@@ -40,7 +40,11 @@ def regiones_legibles(usuario, documento: Documento) -> set | None:
         return None
     if documento.estado != Estado.VISADO:
         return set()
-    return set(permisos.gores_de(usuario).values_list("region__codigo", flat=True))
+    legibles = set(permisos.gores_de(usuario).values_list("region__codigo", flat=True))
+    servicio = documento.servicio
+    if servicio.region_id and servicio.region.codigo in legibles and not servicio.centros.exists():
+        legibles.add(None)  # a regional Servicio's own cuadro (no Centros) is its region's
+    return legibles
 
 
 def documento_para_region(request, pk: int, region: str | None) -> Documento:

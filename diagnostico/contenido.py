@@ -301,7 +301,7 @@ def faltantes_por_region(contenido: dict) -> dict:
             if vacias:
                 faltan.append(
                     f"Cuadro I N°1, {', '.join(f['productos']) or 'fila sin producto'}: "
-                    + ", ".join(vacias).lower()
+                    + ", ".join(vacias)
                 )
             if not f["productos"]:
                 faltan.append("Cuadro I N°1: una fila no indica su producto")
@@ -312,7 +312,7 @@ def faltantes_por_region(contenido: dict) -> dict:
             for clave, etiqueta in FilaCuadro2.Informacion.choices:
                 fila = filas2.get(clave)
                 if fila is None or not any(fila[c].strip() for c in CAMPOS_CUADRO2):
-                    faltan.append(f"Cuadro I N°2: {etiqueta.lower()}")
+                    faltan.append(f"Cuadro I N°2: {etiqueta}")
         resultado[codigo] = faltan
     return resultado
 
@@ -344,6 +344,8 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
             for clave in ("", ":pt", ":causal", ":fundamento")
             for obs in observaciones_por_campo.get(f"producto:{producto.numero}{clave}", [])
         ]
+    legibles = acceso.regiones_legibles(usuario, documento)
+    datos = recortar(datos, documento, usuario)
     faltantes = faltantes_por_region(datos)
     editables = acceso.centros_editables(usuario, documento)
     centros = {
@@ -387,6 +389,7 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
         "observaciones_mision": observaciones_por_campo.get("mision", []),
         "observaciones_presentacion": observaciones_por_campo.get("presentacion", []),
         "regiones": regiones,
+        "lee_todo": legibles is None,
         "edita_servicio": None in editables,
         "edita_alguna_region": bool(editables),
     }
@@ -429,6 +432,26 @@ def puede_resolver(observacion, usuario) -> bool:
     )
 
 
+def recortar(contenido: dict, documento, usuario) -> dict:
+    """Only the regions this user may read (all of them for the Servicio's people)."""
+    from . import acceso
+
+    legibles = acceso.regiones_legibles(usuario, documento)
+    if legibles is None:
+        return contenido
+    cuadro2 = contenido.get("cuadro2") or {}
+    return {
+        **contenido,
+        "regiones": [r for r in contenido.get("regiones", []) if r["codigo"] in legibles],
+        "cuadro1": [f for f in contenido.get("cuadro1", []) if f["region"] in legibles],
+        "cuadro2": {
+            **cuadro2,
+            "filas": [f for f in cuadro2.get("filas", []) if f["region"] in legibles],
+        },
+        "encargados": [e for e in contenido.get("encargados", []) if e["region"] in legibles],
+    }
+
+
 def crear(documento):
     return Diagnostico.objects.create(documento=documento)
 
@@ -444,4 +467,5 @@ ETAPA = EtapaDef(
     crear=crear,
     historiales=historiales,
     puede_resolver=puede_resolver,
+    recortar=recortar,
 )

@@ -759,6 +759,17 @@ def _validar(wb, documento, diagnostico, actor) -> tuple[list[HojaLeida], list[E
     for ws, cuadro, clave_region in _hojas(wb):
         titulo = ws.title
         if _clave(clave_region) == _clave(SERVICIO):
+            if centros:
+                # Pages and reports show a Servicio with Centros region by region only.
+                errores.append(
+                    ErrorCelda(
+                        titulo,
+                        None,
+                        "",
+                        "Este Servicio tiene Centros regionales: use las hojas de cada región.",
+                    )
+                )
+                continue
             codigo, centro_id = None, None
             region_txt = "la parte del Servicio"
         else:

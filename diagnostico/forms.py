@@ -284,7 +284,7 @@ class FilaCuadro1Form(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
         model = FilaCuadro1
         fields = ["productos", "causal", "avance", "mejora", "medidas", "objetivo"]
         widgets = {
-            "productos": forms.SelectMultiple(attrs={"size": 4}),
+            "productos": forms.SelectMultiple(attrs={"size": 8}),
             "avance": forms.Textarea(attrs={"rows": 4}),
             "mejora": forms.Textarea(attrs={"rows": 4}),
             "medidas": forms.Textarea(attrs={"rows": 4}),

@@ -38,6 +38,8 @@ class EtapaDef:
     historiales: Callable | None = None
     # Whether someone other than the Encargado/a GT may resolve this observación.
     puede_resolver: Callable | None = None
+    # The content limited to what this user may read (e.g. a GORE: its region's part only).
+    recortar: Callable | None = None
     extra: dict = field(default_factory=dict)
 
 

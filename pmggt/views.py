@@ -83,8 +83,16 @@ def documento_lista(request):
 def _contexto_documento(request, documento: Documento, **formularios) -> dict:
     usuario = request.user
     definicion = etapas.de(documento.etapa)
-    observaciones = list(
-        Observacion.objects.filter(documento=documento).select_related("autor", "resuelta_por")
+    # Review comments are the Servicio's and SUBDERE's business, not a GORE's.
+    internos = permisos.es_administrador(usuario) or permisos.tiene(
+        usuario, "ver_documentos", documento.servicio
+    )
+    observaciones = (
+        list(
+            Observacion.objects.filter(documento=documento).select_related("autor", "resuelta_por")
+        )
+        if internos
+        else []
     )
     abiertas_por_campo = defaultdict(list)
     for obs in observaciones:
@@ -110,7 +118,10 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
     )
     contexto = {
         "documento": documento,
-        "version_devuelta": devuelta if devuelta and devuelta < documento.version_actual else None,
+        # Only while it waits for this reviewer again.
+        "version_devuelta": devuelta
+        if devuelta and devuelta < documento.version_actual and acciones
+        else None,
         "anterior_visado": _anterior_visado(documento),
         "plazo": documento.ciclo.plazo(documento.etapa),
         "contenido": definicion.contexto(documento, abiertas_por_campo, usuario),
@@ -238,12 +249,7 @@ def observacion_crear(request, pk):
             messages.error(request, str(exc))
         else:
             messages.success(request, "Observación registrada.")
-            siguiente = request.POST.get("siguiente", "")
-            if siguiente and url_has_allowed_host_and_scheme(
-                siguiente, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                return redirect(siguiente)
-            return redirect("pmggt:documento", pk=doc.pk)
+            return _volver(request, doc)
     return render(
         request,
         "pmggt/documento.html",
@@ -265,6 +271,16 @@ def observacion_resolver(request, pk):
         messages.error(request, str(exc))
     else:
         messages.success(request, "Observación marcada como resuelta.")
+    return _volver(request, doc)
+
+
+def _volver(request, doc):
+    """Back to the page the form was on (same site only), else the document page."""
+    siguiente = request.POST.get("siguiente", "")
+    if siguiente and url_has_allowed_host_and_scheme(
+        siguiente, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(siguiente)
     return redirect("pmggt:documento", pk=doc.pk)
 
 
@@ -308,24 +324,41 @@ def _anterior_visado(documento):
     return VersionDocumento.objects.filter(documento=previo, numero=previo.version_visada).first()
 
 
-def _contenido_de(documento, referencia: str, definicion):
+def _legible(contenido, definicion, documento, usuario):
+    """The content limited to what this user may read (a GORE sees only its region's part)."""
+    if definicion.recortar is None:
+        return contenido
+    return definicion.recortar(contenido, documento, usuario)
+
+
+def _contenido_de(documento, referencia: str, definicion, usuario):
     """Flattened content of a version number, the current draft ('actual'), or 'anterior'."""
     if referencia == "actual":
-        return "Contenido actual", definicion.aplanar(definicion.contenido(documento))
-    if referencia == "anterior":
+        titulo, contenido = "Contenido actual", definicion.contenido(documento)
+    elif referencia == "anterior":
         previa = _anterior_visado(documento)
         if previa is None:
             raise Http404("No hay una versión visada del ciclo anterior.")
-        return (
-            f"Versión visada de {previa.documento.ciclo.anio}",
-            definicion.aplanar(previa.contenido),
-        )
-    try:
-        numero = int(referencia)
-    except (TypeError, ValueError) as exc:
-        raise Http404("Versión no válida.") from exc
-    version = get_object_or_404(VersionDocumento, documento=documento, numero=numero)
-    return f"Versión {numero}", definicion.aplanar(version.contenido)
+        titulo = f"Versión visada de {previa.documento.ciclo.anio}"
+        contenido = previa.contenido
+    else:
+        try:
+            numero = int(referencia)
+        except (TypeError, ValueError) as exc:
+            raise Http404("Versión no válida.") from exc
+        version = get_object_or_404(VersionDocumento, documento=documento, numero=numero)
+        titulo, contenido = f"Versión {numero}", version.contenido
+    return titulo, definicion.aplanar(_legible(contenido, definicion, documento, usuario))
+
+
+def _por_etiqueta(filas):
+    """Re-key rows by their label: row ids differ between two years' documents."""
+    vistas = {}
+    resultado = []
+    for _clave, etiqueta, texto in filas:
+        n = vistas[etiqueta] = vistas.get(etiqueta, 0) + 1
+        resultado.append((f"{etiqueta}#{n}", etiqueta, texto))
+    return resultado
 
 
 @login_required
@@ -342,8 +375,10 @@ def documento_diferencias(request, pk):
     )
     a = request.GET.get("a", por_defecto_a)
     b = request.GET.get("b", str(numeros[-1]) if len(numeros) >= 2 else "actual")
-    titulo_a, filas_a = _contenido_de(doc, a, definicion)
-    titulo_b, filas_b = _contenido_de(doc, b, definicion)
+    titulo_a, filas_a = _contenido_de(doc, a, definicion, request.user)
+    titulo_b, filas_b = _contenido_de(doc, b, definicion, request.user)
+    if "anterior" in (a, b):
+        filas_a, filas_b = _por_etiqueta(filas_a), _por_etiqueta(filas_b)
     filas = diferencias.comparar(filas_a, filas_b)
     return render(
         request,
@@ -367,7 +402,8 @@ def documento_version(request, pk, numero):
     version = get_object_or_404(
         VersionDocumento.objects.select_related("creada_por"), documento=doc, numero=numero
     )
-    filas = etapas.de(doc.etapa).aplanar(version.contenido)
+    definicion = etapas.de(doc.etapa)
+    filas = definicion.aplanar(_legible(version.contenido, definicion, doc, request.user))
     return render(
         request,
         "pmggt/documento_version.html",

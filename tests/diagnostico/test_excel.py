@@ -630,3 +630,18 @@ def test_comando_importar_cuadros(demo, tmp_path):
             stderr=errores,
         )
     assert "No tiene permiso para editar la región II" in errores.getvalue()
+
+
+def test_hoja_del_servicio_rechazada_si_tiene_centros(demo):
+    wb = _libro(excel.exportar_cuadros(demo))
+    wb["C1 I"].title = "C1 Servicio"
+    salida = io.BytesIO()
+    wb.save(salida)
+    antes = huella_bd()
+    with pytest.raises(excel.ErrorImportacion) as info:
+        excel.importar_cuadros(
+            documento=demo, archivo=salida.getvalue(), actor=_usuario("encargado.mideplan")
+        )
+    mensajes = [str(e) for e in info.value.errores]
+    assert any("C1 Servicio" in m and "hojas de cada región" in m for m in mensajes)
+    assert huella_bd() == antes

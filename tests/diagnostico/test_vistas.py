@@ -342,6 +342,9 @@ def test_actualizar_diagnostico_copia_la_version_visada(client, mundo):
     )
     html = r.content.decode()
     assert "Versión visada de 2009" in html
+    # Rows are matched across the two years' documents: only the misión changed.
+    assert html.count('class="diferencia-cambiado"') == 1
+    assert 'class="diferencia-agregado"' not in html and 'class="diferencia-eliminado"' not in html
     assert (
         '<del class="eliminado">2009</del>' in html and '<ins class="agregado">2010</ins>' in html
     )
@@ -350,3 +353,31 @@ def test_actualizar_diagnostico_copia_la_version_visada(client, mundo):
         "Actualizar diagnóstico para 2010"
         not in client.get(reverse("pmggt:documento", args=[doc.pk])).content.decode()
     )
+
+
+def test_gore_lee_solo_su_region_en_todas_las_vistas(client, mundo):
+    doc = crear_diagnostico(mundo)
+    producto = _producto(doc)
+    _fila(doc, mundo.centro_region_i, producto, avance="Texto de Tarapacá")
+    _fila(doc, mundo.centro_region_ii, producto, avance="Texto de Antofagasta")
+    llevar_a(mundo, doc, Estado.VISADO)
+    client.force_login(mundo.gore)  # GORE of region I
+    paginas = [
+        reverse("pmggt:documento", args=[doc.pk]),
+        reverse("pmggt:documento_version", args=[doc.pk, 1]),
+        reverse("pmggt:documento_diferencias", args=[doc.pk]) + "?a=1&b=actual",
+        reverse("diagnostico:cuadro", args=[doc.pk, "I"]),
+    ]
+    for url in paginas:
+        html = client.get(url).content.decode()
+        assert "Texto de Antofagasta" not in html, url
+        assert "Misión de prueba." in html or "cuadros" in url, url
+    html = client.get(reverse("diagnostico:cuadro", args=[doc.pk, "I"])).content.decode()
+    assert "Texto de Tarapacá" in html
+    documento_html = client.get(reverse("pmggt:documento", args=[doc.pk])).content.decode()
+    assert 'id="region-I"' in documento_html and 'id="region-II"' not in documento_html
+    assert "Informe Etapa I (PDF)" not in documento_html
+    # The Servicio's own people still read every region.
+    client.force_login(mundo.jefe)
+    html = client.get(reverse("pmggt:documento_version", args=[doc.pk, 1])).content.decode()
+    assert "Texto de Antofagasta" in html and "Texto de Tarapacá" in html
