@@ -204,6 +204,17 @@ def contenido(documento) -> dict:
     return contenido_de(_diagnostico(documento))
 
 
+def contenido_publicado(documento):
+    """(content, version) that reports and exports show: the live content (version None)
+    while in Borrador, otherwise the frozen content of the version under review or visado."""
+    from pmggt.models import VersionDocumento
+
+    if documento.estado != Documento.Estado.BORRADOR and documento.version_actual:
+        version = VersionDocumento.objects.get(documento=documento, numero=documento.version_actual)
+        return version.contenido, version
+    return contenido(documento), None
+
+
 def aplanar(contenido: dict) -> list[tuple[str, str, str]]:
     """[(clave, etiqueta, texto)] of every field and cell, for diffs and observaciones."""
     causales = dict(Causal.choices)

@@ -32,13 +32,12 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pmggt.historia import actuando_como
-from pmggt.models import Centro, Documento, VersionDocumento
+from pmggt.models import Centro, Documento
 from pmggt.texto import es_formula, normalizar
 from pmggt.workflow import DatosInvalidos
 
 from . import acceso
-from .contenido import CAMPOS_CUADRO2
-from .contenido import contenido as contenido_vivo
+from .contenido import CAMPOS_CUADRO2, contenido_publicado
 from .models import Causal, Diagnostico, FilaCuadro1, FilaCuadro2
 
 Estado = Documento.Estado
@@ -124,17 +123,6 @@ class ErrorImportacion(DatosInvalidos):
 
 
 # --- Content to export -------------------------------------------------------------------------
-
-
-def contenido_para_exportar(documento: Documento) -> dict:
-    """Live content in Borrador; else the frozen content of the current version."""
-    if documento.estado != Estado.BORRADOR and documento.version_actual:
-        version = VersionDocumento.objects.filter(
-            documento=documento, numero=documento.version_actual
-        ).first()
-        if version is not None:
-            return version.contenido
-    return contenido_vivo(documento)
 
 
 def _texto_version(documento: Documento) -> str:
@@ -418,7 +406,7 @@ def exportar_cuadros(
     instructions only the products that the exported rows mention, not the whole tree.
     Raises ValueError if ``region`` is not one of the document's regions.
     """
-    datos = contenido_para_exportar(documento)
+    datos, _version = contenido_publicado(documento)
     regiones = _regiones(datos)
     if region is not None:
         regiones = [r for r in regiones if r["codigo"] == region]

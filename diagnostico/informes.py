@@ -44,7 +44,7 @@ from django.utils.formats import date_format
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from pmggt.models import Documento, Transicion, VersionDocumento
+from pmggt.models import Documento, Transicion
 from pmggt.texto import bloques
 
 from . import contenido as contenido_mod
@@ -272,13 +272,9 @@ def _firma(transicion) -> dict | None:
 def datos_informe(documento) -> dict:
     """Content, identification and V°B° of the Diagnóstico as it must be printed now."""
     doc = Documento.objects.select_related("servicio__region", "ciclo").get(pk=documento.pk)
-    version = None
     aprobacion = visacion = None
-    if doc.estado == Estado.BORRADOR:
-        datos = contenido_mod.contenido(doc)
-    else:
-        version = VersionDocumento.objects.get(documento=doc, numero=doc.version_actual)
-        datos = version.contenido
+    datos, version = contenido_mod.contenido_publicado(doc)
+    if version is not None:
         ultimas = {}
         for t in (
             Transicion.objects.filter(

@@ -190,8 +190,6 @@ def observacion_resolver(*, observacion: Observacion, actor) -> Observacion:
         raise EstadoInvalido("La observación ya estaba resuelta.")
     if not puede_resolver(obs, actor):
         raise SinPermiso("No le corresponde resolver esta observación.")
-    if obs.resuelta:
-        raise EstadoInvalido("La observación ya estaba resuelta.")
     if obs.documento.estado != Documento.Estado.BORRADOR:
         raise EstadoInvalido(
             "Las observaciones se resuelven mientras el documento está en Borrador."
