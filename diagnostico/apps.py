@@ -8,6 +8,6 @@ class DiagnosticoConfig(AppConfig):
     def ready(self):
         from pmggt import etapas
 
-        from . import contenido
+        from .etapa import ETAPA
 
-        etapas.registrar(contenido.ETAPA)
+        etapas.registrar(ETAPA)

@@ -5,9 +5,9 @@ one version's content into another Diagnóstico. ``cargar_contenido`` brings the
 given content: rows are matched (objetivos, productos and clientes by number, Cuadro I N°2 rows
 by region and type of information, the other lists by position within their region), changed
 rows are saved, missing ones created and surplus ones deleted. Everything is saved row by row
-inside ``actuando_como(actor)``, so that django-simple-history records who did it, and loading
-the same content twice writes nothing. It checks no permission or state: callers (the demo
-loader, administrators) decide when it may run.
+through the core's edit guard (``pmggt.acceso.edicion``: the document locked, in Borrador, the
+actor its Encargado/a GT, named in the history), and loading the same content twice writes
+nothing.
 
 Keys the models do not hold ("id", "regiones", "_fuente"…) are ignored.
 """
@@ -17,9 +17,8 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
-from pmggt.historia import actuando_como
+from pmggt import acceso
 from pmggt.models import Centro
 from pmggt.texto import normalizar
 from pmggt.workflow import DatosInvalidos
@@ -69,7 +68,6 @@ def _clave_numero(numero: str) -> list[int]:
     return [int(x) for x in numero.split(".")]
 
 
-@transaction.atomic
 def cargar_contenido(*, diagnostico: Diagnostico, datos: dict, actor) -> None:
     """Bring ``diagnostico`` to the canonical content ``datos`` (empty or not), as ``actor``."""
     servicio = diagnostico.documento.servicio
@@ -85,7 +83,7 @@ def cargar_contenido(*, diagnostico: Diagnostico, datos: dict, actor) -> None:
             raise DatosInvalidos(f"{servicio.sigla} no tiene un Centro en la región {codigo}.")
         return centros[codigo]
 
-    with actuando_como(actor):
+    with acceso.edicion(diagnostico.documento, actor):
         cuadro2 = datos.get("cuadro2") or {}
         _guardar(
             diagnostico,

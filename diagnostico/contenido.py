@@ -1,4 +1,5 @@
-"""How the Diagnóstico plugs into the shared chain (see pmggt.etapas).
+"""The Diagnóstico's canonical content, its flattening, send checks and document-page context
+(declared to the core in diagnostico.etapa).
 
 The canonical content (what a version freezes, what reports and Excel read) is a plain dict:
 
@@ -29,8 +30,8 @@ Versions frozen before a key existed simply lack it: readers use .get() with def
 
 from django.db.models import Prefetch
 
-from pmggt.etapas import EtapaDef
-from pmggt.models import Centro, Documento
+from pmggt import acceso
+from pmggt.models import Centro
 
 from .models import (
     Causal,
@@ -204,17 +205,6 @@ def contenido(documento) -> dict:
     return contenido_de(_diagnostico(documento))
 
 
-def contenido_publicado(documento):
-    """(content, version) that reports and exports show: the live content (version None)
-    while in Borrador, otherwise the frozen content of the version under review or visado."""
-    from pmggt.models import VersionDocumento
-
-    if documento.estado != Documento.Estado.BORRADOR and documento.version_actual:
-        version = VersionDocumento.objects.get(documento=documento, numero=documento.version_actual)
-        return version.contenido, version
-    return contenido(documento), None
-
-
 def aplanar(contenido: dict) -> list[tuple[str, str, str]]:
     """[(clave, etiqueta, texto)] of every field and cell, for diffs and observaciones."""
     causales = dict(Causal.choices)
@@ -339,8 +329,6 @@ def validar_envio(documento) -> list[str]:
 
 
 def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
-    from . import acceso
-
     diagnostico = _diagnostico(documento)
     datos = contenido_de(diagnostico)
     objetivos = list(diagnostico.objetivos.all())
@@ -427,8 +415,6 @@ def historiales(documento) -> list:
 
 def puede_resolver(observacion, usuario) -> bool:
     """An Encargada de Centro resolves the observaciones on her region's cuadro cells."""
-    from . import acceso
-
     partes = observacion.campo.split(":")
     if len(partes) != 3 or partes[0] not in {"c1", "c2"} or not partes[1].isdigit():
         return False
@@ -445,8 +431,6 @@ def puede_resolver(observacion, usuario) -> bool:
 
 def recortar(contenido: dict, documento, usuario) -> dict:
     """Only the regions this user may read (all of them for the Servicio's people)."""
-    from . import acceso
-
     legibles = acceso.regiones_legibles(usuario, documento)
     if legibles is None:
         return contenido
@@ -461,22 +445,3 @@ def recortar(contenido: dict, documento, usuario) -> dict:
         },
         "encargados": [e for e in contenido.get("encargados", []) if e["region"] in legibles],
     }
-
-
-def crear(documento):
-    return Diagnostico.objects.create(documento=documento)
-
-
-ETAPA = EtapaDef(
-    numero=Documento.Etapa.DIAGNOSTICO,
-    contenido=contenido,
-    aplanar=aplanar,
-    validar_envio=validar_envio,
-    plantilla="diagnostico/_contenido.html",
-    contexto=contexto,
-    url_editar=None,  # each section has its own "Editar" on the document page
-    crear=crear,
-    historiales=historiales,
-    puede_resolver=puede_resolver,
-    recortar=recortar,
-)

@@ -12,49 +12,41 @@ rows without ID are created and rows of that region absent from the sheet are de
 order of Cuadro I N°1 follows the sheet. Writes are row by row (``save()``) so the history
 records every change and its actor.
 
-User text is always written as a string cell (never a formula), even when it starts with
-"=", "+", "-" or "@", and read back as plain text through ``pmggt.texto.normalizar``.
+Styles, formula-safe cells, title/header rows, the consolidated sheet, upload guards, header
+location, bounded reading and the error types are the core's (``pmggt.informes.excel``); the
+import writes through the core's edit guard (``pmggt.acceso.edicion``). The export is declared
+as the stage's report "cuadros" (``EXPORTACION``), served by the core's download view.
 """
 
-import datetime
-import io
 import re
-import unicodedata
-import zipfile
 from dataclasses import dataclass
 
-from django.db import transaction
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pmggt.historia import actuando_como
+from pmggt import acceso
+from pmggt.etapas import Informe
+from pmggt.informes import excel as x
+from pmggt.informes.excel import ID, ErrorCelda, ErrorImportacion
+from pmggt.informes.pdf import RegionNoEncontrada
 from pmggt.models import Centro, Documento
-from pmggt.texto import es_formula, normalizar
-from pmggt.workflow import DatosInvalidos
+from pmggt.texto import normalizar
+from pmggt.versiones import contenido_publicado
 
-from . import acceso
-from .contenido import CAMPOS_CUADRO2, contenido_publicado
+from .contenido import CAMPOS_CUADRO2
 from .models import Causal, Diagnostico, FilaCuadro1, FilaCuadro2
 
 Estado = Documento.Estado
 Informacion = FilaCuadro2.Informacion
 
+__all__ = ["ErrorCelda", "ErrorImportacion", "exportar_cuadros", "importar_cuadros"]
+
 # --- Sheet layout -----------------------------------------------------------------------------
 
-FILA_ENCABEZADO = 5  # rows 1-3: title; row 5: column names; data from row 6
-FILAS_EDITABLES = 500  # rows below the data where the validation lists apply
-MAX_FILAS_HOJA = 2000  # data rows read per sheet at most
-MAX_DESCOMPRIMIDO = 30 * 1024 * 1024  # bytes; refuses "zip bombs" before openpyxl parses them
+FILA_ENCABEZADO = x.FILA_ENCABEZADO
+SERVICIO = x.SERVICIO
+CONSOLIDADO = x.CONSOLIDADO
 
-HOJA_INSTRUCCIONES = "Instrucciones"
-CONSOLIDADO = "Consolidado"
-SERVICIO = "Servicio"
-
-ID = "ID"
 C1_PRODUCTOS = "Productos (N°, separados por coma)"
 C1_CAUSAL = "Causal"
 # (column name, content key, width)
@@ -79,58 +71,8 @@ TITULOS = {"C1": "Cuadro I N°1", "C2": "Cuadro I N°2"}
 COLUMNAS = {"C1": COLUMNAS_C1, "C2": COLUMNAS_C2}
 NOMBRE_LISTA = {"C1": "Lista_Causales", "C2": "Lista_Informacion"}
 
-_FUENTE_TITULO = Font(bold=True, size=13)
-_FUENTE_ENCABEZADO = Font(bold=True, color="FFFFFF")
-_RELLENO_ENCABEZADO = PatternFill("solid", fgColor="0F69C4")  # gob.cl primary blue
-_RELLENO_CONSOLIDADO = PatternFill("solid", fgColor="EEEEEE")
-_BORDE = Border(*(Side(style="thin", color="A6A6A6"),) * 4)
-_AJUSTE = Alignment(wrap_text=True, vertical="top")
-_AJUSTE_ENCABEZADO = Alignment(wrap_text=True, vertical="center", horizontal="center")
-
-
-# --- Errors -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ErrorCelda:
-    """One problem found in the file. ``fila`` is the Excel row number (None: the whole sheet)."""
-
-    hoja: str
-    fila: int | None
-    columna: str
-    mensaje: str
-
-    def __str__(self):
-        partes = []
-        if self.hoja:
-            partes.append(f"Hoja {self.hoja}")
-        if self.fila:
-            partes.append(f"fila {self.fila}")
-        if self.columna:
-            partes.append(f"columna {self.columna}")
-        return f"{', '.join(partes)}: {self.mensaje}" if partes else self.mensaje
-
-
-class ErrorImportacion(DatosInvalidos):
-    """The file cannot be imported; ``errores`` lists every problem found. Nothing changed."""
-
-    def __init__(self, errores: list[ErrorCelda]):
-        self.errores = list(errores)
-        n = len(self.errores)
-        super().__init__(
-            f"El archivo tiene {n} error{'es' if n != 1 else ''}: no se importó ningún cambio."
-        )
-
 
 # --- Content to export -------------------------------------------------------------------------
-
-
-def _texto_version(documento: Documento) -> str:
-    if documento.estado == Estado.BORRADOR:
-        if documento.version_actual:
-            return f"contenido en edición (última versión enviada: {documento.version_actual})"
-        return "contenido en edición (sin versiones enviadas)"
-    return f"versión {documento.version_actual}"
 
 
 def _hoja(cuadro: str, codigo: str | None) -> str:
@@ -153,68 +95,7 @@ def _regiones(datos: dict) -> list[dict]:
     return regiones
 
 
-# --- Writing helpers ---------------------------------------------------------------------------
-
-
-ESTILO_TEXTO = "PMG-GT texto"
-ESTILO_ID = "PMG-GT ID"
-
-
-def _registrar_estilos(wb):
-    # Named styles: one assignment per cell (setting font/border/alignment one by one is slow).
-    # Text cells use the "@" (Text) format so what is typed later in Excel stays text too
-    # ("1.1" is not a number, "=x" is not a formula).
-    wb.add_named_style(
-        NamedStyle(name=ESTILO_TEXTO, alignment=_AJUSTE, border=_BORDE, number_format="@")
-    )
-    wb.add_named_style(NamedStyle(name=ESTILO_ID, alignment=_AJUSTE, border=_BORDE))
-
-
-def _escribir(ws, fila: int, columna: int, valor, *, estilo: str | None = ESTILO_TEXTO):
-    """Write one cell; text is always a string cell, never a formula."""
-    celda = ws.cell(row=fila, column=columna)
-    if estilo:
-        celda.style = estilo
-    if isinstance(valor, str):
-        valor = ILLEGAL_CHARACTERS_RE.sub("", valor)
-        celda.value = valor
-        if es_formula(valor):
-            celda.data_type = "s"
-            celda.quotePrefix = True
-    else:
-        celda.value = valor
-    return celda
-
-
-def _titulo(ws, documento: Documento, titulo: str, extra: str = ""):
-    servicio = documento.servicio
-    _escribir(ws, 1, 1, titulo, estilo=None).font = _FUENTE_TITULO
-    _escribir(ws, 2, 1, f"Servicio: {servicio.nombre} ({servicio.sigla})", estilo=None)
-    linea = (
-        f"Año: {documento.ciclo.anio} · Estado: {documento.get_estado_display()} · "
-        f"Versión: {_texto_version(documento)}"
-    )
-    _escribir(ws, 3, 1, linea, estilo=None)
-    if extra:
-        _escribir(ws, 4, 1, extra, estilo=None)
-
-
-def _encabezado(ws, columnas: list[tuple[str, str, int]], relleno=_RELLENO_ENCABEZADO):
-    for i, (nombre, _clave, ancho) in enumerate(columnas, start=1):
-        celda = ws.cell(row=FILA_ENCABEZADO, column=i, value=nombre)
-        celda.font = _FUENTE_ENCABEZADO
-        celda.fill = relleno
-        celda.alignment = _AJUSTE_ENCABEZADO
-        celda.border = _BORDE
-        ws.column_dimensions[get_column_letter(i)].width = ancho
-    ws.row_dimensions[FILA_ENCABEZADO].height = 45
-    ws.freeze_panes = ws.cell(row=FILA_ENCABEZADO + 1, column=1)
-    ws.print_title_rows = f"{FILA_ENCABEZADO}:{FILA_ENCABEZADO}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+# --- Writing ---------------------------------------------------------------------------------
 
 
 def _valor_celda(cuadro: str, clave: str, fila: dict, etiquetas: dict):
@@ -258,9 +139,6 @@ def _validacion(ws, cuadro: str, desde: int, hasta: int):
 
 
 def _hoja_region(wb, documento, datos, cuadro: str, region: dict):
-    ws = wb.create_sheet(_hoja(cuadro, region["codigo"]))
-    columnas = COLUMNAS[cuadro]
-    etiquetas = _etiquetas(cuadro)
     if region["codigo"] is None:
         lugar = f"{documento.servicio.nombre} (cuadro del Servicio)"
     else:
@@ -273,60 +151,33 @@ def _hoja_region(wb, documento, datos, cuadro: str, region: dict):
         extra = "Cuadro I N°2 declarado no pertinente"
         if cuadro2.get("motivo"):
             extra += f": {cuadro2['motivo']}"
-    _titulo(ws, documento, f"{TITULOS[cuadro]} · {lugar}", extra)
-    _encabezado(ws, columnas)
-    filas = [f for f in _filas(datos, cuadro) if f.get("region") == region["codigo"]]
-    fila_excel = FILA_ENCABEZADO
-    for fila_excel, fila in enumerate(filas, start=FILA_ENCABEZADO + 1):
-        for i, (_nombre, clave, _ancho) in enumerate(columnas, start=1):
-            _escribir(
-                ws,
-                fila_excel,
-                i,
-                _valor_celda(cuadro, clave, fila, etiquetas),
-                estilo=ESTILO_ID if clave == "id" else ESTILO_TEXTO,
-            )
-    # Rows typed later in Excel: the columns' own style (wrapped text, "@" Text format).
-    for i, (_nombre, clave, _ancho) in enumerate(columnas, start=1):
-        if clave != "id":
-            dimension = ws.column_dimensions[get_column_letter(i)]
-            dimension.number_format = "@"
-            dimension.alignment = _AJUSTE
-    _validacion(ws, cuadro, FILA_ENCABEZADO + 1, fila_excel + FILAS_EDITABLES)
+    etiquetas = _etiquetas(cuadro)
+    ws, ultima = x.hoja_tabla(
+        wb,
+        documento,
+        _hoja(cuadro, region["codigo"]),
+        f"{TITULOS[cuadro]} · {lugar}",
+        COLUMNAS[cuadro],
+        [f for f in _filas(datos, cuadro) if f.get("region") == region["codigo"]],
+        lambda fila, clave: _valor_celda(cuadro, clave, fila, etiquetas),
+        extra=extra,
+    )
+    _validacion(ws, cuadro, FILA_ENCABEZADO + 1, ultima + x.FILAS_EDITABLES)
     return ws
 
 
 def _hoja_consolidada(wb, documento, datos, cuadro: str, regiones: list[dict]):
-    ws = wb.create_sheet(_hoja(cuadro, CONSOLIDADO))
-    columnas = [("Región", "region", 22), *COLUMNAS[cuadro]]
     etiquetas = _etiquetas(cuadro)
-    _titulo(
-        ws,
+    return x.hoja_consolidada(
+        wb,
         documento,
+        _hoja(cuadro, CONSOLIDADO),
         f"{TITULOS[cuadro]} · Consolidado de todas las regiones",
-        "Hoja de consulta: no se importa. Edite las hojas de cada región.",
+        COLUMNAS[cuadro],
+        _filas(datos, cuadro),
+        lambda fila, clave: _valor_celda(cuadro, clave, fila, etiquetas),
+        {r["codigo"]: _nombre_region(r) for r in regiones},
     )
-    _encabezado(ws, columnas)
-    nombres = {r["codigo"]: _nombre_region(r) for r in regiones}
-    posicion = {r["codigo"]: i for i, r in enumerate(regiones)}
-    filas = sorted(
-        _filas(datos, cuadro), key=lambda f: posicion.get(f.get("region"), len(posicion))
-    )
-    for fila_excel, fila in enumerate(filas, start=FILA_ENCABEZADO + 1):
-        region = fila.get("region")
-        _escribir(ws, fila_excel, 1, nombres.get(region, region or SERVICIO))
-        for i, (_nombre, clave, _ancho) in enumerate(columnas[1:], start=2):
-            _escribir(
-                ws,
-                fila_excel,
-                i,
-                _valor_celda(cuadro, clave, fila, etiquetas),
-                estilo=ESTILO_ID if clave == "id" else ESTILO_TEXTO,
-            )
-    ultima = FILA_ENCABEZADO + max(len(filas), 1)
-    ws.auto_filter.ref = f"A{FILA_ENCABEZADO}:{get_column_letter(len(columnas))}{ultima}"
-    ws.sheet_properties.tabColor = "A6A6A6"
-    return ws
 
 
 INSTRUCCIONES = [
@@ -355,32 +206,7 @@ INSTRUCCIONES = [
 
 
 def _hoja_instrucciones(wb, documento, datos, productos_usados: set | None):
-    ws = wb.create_sheet(HOJA_INSTRUCCIONES)
-    _titulo(ws, documento, "Instrucciones: Cuadros I N°1 y N°2")
-    ws.column_dimensions["A"].width = 6
-    ws.column_dimensions["B"].width = 100
-    fila = FILA_ENCABEZADO
-    for n, texto in enumerate(INSTRUCCIONES, start=1):
-        ws.cell(row=fila, column=1, value=n).alignment = _AJUSTE
-        ws.cell(row=fila, column=2, value=texto).alignment = _AJUSTE
-        fila += 1
-
-    def lista(titulo: str, valores: list[str], nombre: str | None = None, primera=None):
-        nonlocal fila
-        fila += 1
-        ws.cell(row=fila, column=1, value=titulo).font = Font(bold=True)
-        fila += 1
-        inicio = fila
-        for i, valor in enumerate(valores):
-            if primera is not None:
-                _escribir(ws, fila, 1, primera[i])
-            _escribir(ws, fila, 2, valor)
-            fila += 1
-        if nombre and valores:
-            wb.defined_names[nombre] = DefinedName(
-                nombre, attr_text=f"{HOJA_INSTRUCCIONES}!$B${inicio}:$B${fila - 1}"
-            )
-
+    lista = x.hoja_instrucciones(wb, documento, "Instrucciones: Cuadros I N°1 y N°2", INSTRUCCIONES)
     lista("Valores de «Causal» (Cuadro I N°1)", list(Causal.labels), NOMBRE_LISTA["C1"])
     lista("Valores de «Información» (Cuadro I N°2)", list(Informacion.labels), NOMBRE_LISTA["C2"])
     productos = [
@@ -394,7 +220,6 @@ def _hoja_instrucciones(wb, documento, datos, productos_usados: set | None):
             [p["nombre"] for p in productos],
             primera=[p["numero"] for p in productos],
         )
-    return ws
 
 
 def exportar_cuadros(
@@ -404,17 +229,15 @@ def exportar_cuadros(
 
     ``solo_productos_usados`` (for readers of one region only, e.g. a GORE) lists in the
     instructions only the products that the exported rows mention, not the whole tree.
-    Raises ValueError if ``region`` is not one of the document's regions.
+    Raises RegionNoEncontrada (a ValueError) if ``region`` is not one of the document's regions.
     """
     datos, _version = contenido_publicado(documento)
     regiones = _regiones(datos)
     if region is not None:
         regiones = [r for r in regiones if r["codigo"] == region]
         if not regiones:
-            raise ValueError(f"La región {region} no corresponde a este documento.")
-    wb = Workbook()
-    wb.remove(wb.active)
-    _registrar_estilos(wb)
+            raise RegionNoEncontrada(f"La región {region} no corresponde a este documento.")
+    wb = x.libro()
     for r in regiones:
         for cuadro in ("C1", "C2"):
             _hoja_region(wb, documento, datos, cuadro, r)
@@ -431,55 +254,27 @@ def exportar_cuadros(
             for n in f["productos"]
         }
     _hoja_instrucciones(wb, documento, datos, productos_usados)
-    wb.active = 0
     servicio = documento.servicio
-    wb.properties.title = f"Cuadros I N°1 y N°2 · {servicio.sigla} {documento.ciclo.anio}"
-    wb.properties.creator = "PMG-GT"
-    salida = io.BytesIO()
-    wb.save(salida)
-    return salida.getvalue()
+    return x.guardar(wb, f"Cuadros I N°1 y N°2 · {servicio.sigla} {documento.ciclo.anio}")
 
 
-def nombre_archivo(documento: Documento, region: str | None = None) -> str:
-    sufijo = f"-{region}" if region else ""
-    return f"{documento.servicio.sigla}-{documento.ciclo.anio}-cuadros{sufijo}.xlsx"
+def _construir(documento, region=None, usuario=None) -> bytes:
+    # Readers of one region only (a GORE) get only the products their rows mention.
+    parcial = usuario is not None and acceso.regiones_legibles(usuario, documento) is not None
+    return exportar_cuadros(documento, region=region, solo_productos_usados=parcial)
+
+
+def _codigos(documento) -> set[str]:
+    datos, _version = contenido_publicado(documento)
+    return {r["codigo"] for r in _regiones(datos) if r["codigo"] is not None}
+
+
+EXPORTACION = Informe(
+    "cuadros", "Excel de los Cuadros I N°1 y N°2", "xlsx", _construir, regiones=_codigos
+)
 
 
 # --- Reading ---------------------------------------------------------------------------------
-
-
-def _clave(texto) -> str:
-    """Comparison key: no accents, case-folded, single spaces."""
-    texto = unicodedata.normalize("NFKD", str(texto or ""))
-    texto = "".join(c for c in texto if not unicodedata.combining(c))
-    return " ".join(texto.casefold().split()).strip(" .")
-
-
-def _clave_columna(nombre) -> str:
-    # "Avance existente aplicando la PT (2)" and "Avance existente aplicando la PT" both match.
-    return re.sub(r"\s*\(\d\)$", "", _clave(nombre))
-
-
-def _texto_celda(valor) -> str:
-    """A cell's value as text, whatever type Excel stored it as."""
-    if valor is None:
-        return ""
-    if isinstance(valor, bool):
-        return "VERDADERO" if valor else "FALSO"
-    if isinstance(valor, int):
-        return str(valor)
-    if isinstance(valor, float):
-        return str(int(valor)) if valor.is_integer() else repr(valor)
-    if isinstance(valor, datetime.datetime):
-        if valor.time() == datetime.time(0):
-            return valor.strftime("%d-%m-%Y")
-        return valor.strftime("%d-%m-%Y %H:%M")
-    if isinstance(valor, datetime.date):
-        return valor.strftime("%d-%m-%Y")
-    if isinstance(valor, datetime.time):
-        return valor.strftime("%H:%M")
-    texto = getattr(valor, "text", None)  # ArrayFormula
-    return str(texto if isinstance(texto, str) else valor)
 
 
 _SEPARADORES = re.compile(r"[;,\n]+")
@@ -489,9 +284,9 @@ def _productos_celda(valor, existentes: set) -> list[str]:
     """Product numbers of a cell. Accepts numbers Excel turned into floats (1.1) and a decimal
     comma ("1,1") when it cannot be a list (1 twice, or an unknown product) but is a product."""
     if isinstance(valor, (int, float)) and not isinstance(valor, bool):
-        partes = [_texto_celda(valor)]
+        partes = [x.texto_celda(valor)]
     else:
-        texto = normalizar(_texto_celda(valor)).replace("•", "")
+        texto = normalizar(x.texto_celda(valor)).replace("•", "")
         partes = [p for p in (p.strip() for p in _SEPARADORES.split(texto)) if p]
         m = re.fullmatch(r"(\d+),(\d+)", texto.strip())
         if m:
@@ -526,57 +321,19 @@ class HojaLeida:
 def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> list[FilaLeida]:
     titulo = ws.title
     columnas = COLUMNAS[cuadro]
-    filas_ws = ws.iter_rows(min_row=1, max_row=min(ws.max_row, 30))
-    encabezado = None
-    for fila in filas_ws:
-        if fila and _clave(fila[0].value) == "id":
-            encabezado = fila
-            break
-    if encabezado is None:
-        errores.append(
-            ErrorCelda(
-                titulo,
-                None,
-                "",
-                "No se encontró la fila de encabezados (la primera columna debe llamarse «ID»).",
-            )
-        )
+    encontrado = x.columnas_de_hoja(ws, columnas, errores)
+    if encontrado is None:
         return []
-    fila_encabezado = encabezado[0].row
-    posicion = {}
-    for celda in encabezado:
-        clave = _clave_columna(celda.value)
-        if clave and clave not in posicion:
-            posicion[clave] = celda.column - 1
-    indices = {}
-    for nombre, clave, _ancho in columnas:
-        i = posicion.get(_clave_columna(nombre))
-        if i is None:
-            errores.append(
-                ErrorCelda(titulo, fila_encabezado, nombre, "Falta esta columna en el encabezado.")
-            )
-        else:
-            indices[clave] = (i, nombre)
-    if len(indices) != len(columnas):
-        return []
+    fila_encabezado, indices = encontrado
     etiquetas = {}
     for valor, etiqueta in _etiquetas(cuadro).items():
-        etiquetas[_clave(etiqueta)] = valor
-        etiquetas[_clave(valor)] = valor
+        etiquetas[x.clave(etiqueta)] = valor
+        etiquetas[x.clave(valor)] = valor
     ancho = max(i for i, _ in indices.values()) + 1
     leidas = []
     vistos_id = {}
     vistos_info = {}
-    for celdas in ws.iter_rows(min_row=fila_encabezado + 1, max_col=ancho):
-        valores = [c.value for c in celdas]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in valores):
-            continue
-        numero = celdas[0].row
-        if len(leidas) >= MAX_FILAS_HOJA:
-            errores.append(
-                ErrorCelda(titulo, numero, "", f"La hoja supera las {MAX_FILAS_HOJA} filas.")
-            )
-            break
+    for numero, valores in x.filas_con_datos(ws, fila_encabezado + 1, ancho, errores):
 
         def valor(clave, valores=valores):
             return valores[indices[clave][0]]
@@ -584,23 +341,12 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
         def error(clave, mensaje, numero=numero):
             errores.append(ErrorCelda(titulo, numero, indices[clave][1] if clave else "", mensaje))
 
-        # ID
-        id_fila = None
-        bruto = valor("id")
-        texto_id = _texto_celda(bruto).strip()
-        if texto_id:
-            if re.fullmatch(r"\d+", texto_id):
-                id_fila = int(texto_id)
-                if id_fila in vistos_id:
-                    error("id", f"El ID {id_fila} ya aparece en la fila {vistos_id[id_fila]}.")
-                vistos_id.setdefault(id_fila, numero)
-            else:
-                error("id", f"ID no válido: «{texto_id}». Déjelo vacío para agregar una fila.")
+        id_fila = x.leer_id(x.texto_celda(valor("id")).strip(), numero, vistos_id, error)
         datos = {}
         for _nombre, clave, _a in columnas:
             if clave in ("id", "productos", "causal", "informacion"):
                 continue
-            datos[clave] = normalizar(_texto_celda(valor(clave)))
+            datos[clave] = normalizar(x.texto_celda(valor(clave)))
         if cuadro == "C1":
             numeros = _productos_celda(valor("productos"), existentes_productos)
             faltan = [n for n in numeros if n not in existentes_productos]
@@ -617,10 +363,10 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
             campo, nombre_campo = "causal", "la causal"
         else:
             campo, nombre_campo = "informacion", "el tipo de información"
-        texto = normalizar(_texto_celda(valor(campo)))
+        texto = normalizar(x.texto_celda(valor(campo)))
         if not texto:
             error(campo, f"Indique {nombre_campo}.")
-        elif _clave(texto) not in etiquetas:
+        elif x.clave(texto) not in etiquetas:
             error(
                 campo,
                 f"Valor no válido: «{texto[:80]}». Elija uno de la lista: "
@@ -628,7 +374,7 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
                 + ".",
             )
         else:
-            datos[campo] = etiquetas[_clave(texto)]
+            datos[campo] = etiquetas[x.clave(texto)]
             if cuadro == "C2":
                 previo = vistos_info.setdefault(datos[campo], numero)
                 if previo != numero:
@@ -643,27 +389,6 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
     return leidas
 
 
-def _abrir(archivo):
-    """The workbook, or ErrorImportacion if the file is not a readable xlsx."""
-    if hasattr(archivo, "seek"):
-        archivo.seek(0)
-    contenido = archivo.read() if hasattr(archivo, "read") else archivo
-    no_legible = ErrorImportacion(
-        [ErrorCelda("", None, "", "El archivo no es un libro Excel .xlsx válido.")]
-    )
-    try:
-        with zipfile.ZipFile(io.BytesIO(contenido)) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_DESCOMPRIMIDO:
-                raise ErrorImportacion(
-                    [ErrorCelda("", None, "", "El archivo es demasiado grande para importarlo.")]
-                )
-        return load_workbook(io.BytesIO(contenido), data_only=False, keep_links=False)
-    except ErrorImportacion:
-        raise
-    except Exception as exc:  # zipfile/openpyxl raise many kinds on malformed files
-        raise no_legible from exc
-
-
 _HOJA = re.compile(r"\s*(C[12])\s+(\S.*?)\s*", re.I)
 
 
@@ -672,7 +397,7 @@ def _hojas(wb) -> list[tuple[object, str, str]]:
     resultado = []
     for ws in wb.worksheets:
         m = _HOJA.fullmatch(ws.title)
-        if not m or _clave(m[2]) == _clave(CONSOLIDADO):
+        if not m or x.clave(m[2]) == x.clave(CONSOLIDADO):
             continue
         resultado.append((ws, m[1].upper(), m[2]))
     return resultado
@@ -684,28 +409,15 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
     Returns {"hojas": [...], "creadas": n, "actualizadas": n, "eliminadas": n, "sin_cambios": n}.
     Raises ErrorImportacion (with .errores) and changes nothing if anything is wrong.
     """
-    wb = _abrir(archivo)
-    with transaction.atomic():
-        # Lock the document: it cannot be sent while the import runs (PostgreSQL).
-        doc = (
-            Documento.objects.select_for_update()
-            .select_related("servicio", "ciclo")
-            .get(pk=documento.pk)
-        )
-        if doc.estado != Estado.BORRADOR:
-            raise ErrorImportacion(
-                [
-                    ErrorCelda(
-                        "",
-                        None,
-                        "",
-                        f"El documento está «{doc.get_estado_display()}»: solo se importa en "
-                        "Borrador.",
-                    )
-                ]
-            )
+    wb = x.abrir(archivo)
+    # The edit guard locks the document (it cannot be sent while the import runs) and checks
+    # Borrador and some editing right; each sheet's region is checked against ``editables``.
+    with acceso.edicion(documento, actor, toda=True, errores=x.error_general, verbo="importa") as (
+        doc,
+        editables,
+    ):
         diagnostico = Diagnostico.objects.get(documento=doc)
-        hojas, errores = _validar(wb, doc, diagnostico, actor)
+        hojas, errores = _validar(wb, doc, diagnostico, editables)
         if errores:
             raise ErrorImportacion(errores)
         resumen = {
@@ -716,22 +428,22 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
             "sin_cambios": 0,
         }
         productos = {p.numero: p for p in diagnostico.productos.all()}
-        with actuando_como(actor):
-            for hoja in hojas:
-                if hoja.cuadro == "C1":
-                    _aplicar_c1(diagnostico, hoja, productos, resumen)
-                else:
-                    _aplicar_c2(diagnostico, hoja, resumen)
+        for hoja in hojas:
+            if hoja.cuadro == "C1":
+                _aplicar_c1(diagnostico, hoja, productos, resumen)
+            else:
+                _aplicar_c2(diagnostico, hoja, resumen)
     return resumen
 
 
-def _validar(wb, documento, diagnostico, actor) -> tuple[list[HojaLeida], list[ErrorCelda]]:
+def _validar(
+    wb, documento, diagnostico, editables: set
+) -> tuple[list[HojaLeida], list[ErrorCelda]]:
     errores: list[ErrorCelda] = []
     centros = {
         c.region.codigo.upper(): c
         for c in Centro.objects.filter(servicio=documento.servicio).select_related("region")
     }
-    editables = acceso.centros_editables(actor, documento)
     productos = set(diagnostico.productos.values_list("numero", flat=True))
     c1 = {
         f.pk: f.centro_id
@@ -746,45 +458,20 @@ def _validar(wb, documento, diagnostico, actor) -> tuple[list[HojaLeida], list[E
     vistas = {}
     for ws, cuadro, clave_region in _hojas(wb):
         titulo = ws.title
-        if _clave(clave_region) == _clave(SERVICIO):
-            if centros:
-                # Pages and reports show a Servicio with Centros region by region only.
-                errores.append(
-                    ErrorCelda(
-                        titulo,
-                        None,
-                        "",
-                        "Este Servicio tiene Centros regionales: use las hojas de cada región.",
-                    )
-                )
-                continue
-            codigo, centro_id = None, None
-            region_txt = "la parte del Servicio"
-        else:
-            codigo = clave_region.upper()
-            centro = centros.get(codigo)
-            if centro is None:
-                errores.append(
-                    ErrorCelda(
-                        titulo,
-                        None,
-                        "",
-                        f"La región «{clave_region}» no corresponde a un Centro del Servicio.",
-                    )
-                )
-                continue
-            centro_id = centro.pk
-            region_txt = f"la región {codigo}"
+        destino = x.region_de_hoja(titulo, clave_region, centros)
+        if isinstance(destino, ErrorCelda):
+            errores.append(destino)
+            continue
+        codigo, centro_id, region_txt = destino
         if (cuadro, centro_id) in vistas:
             errores.append(
                 ErrorCelda(titulo, None, "", f"Repite la hoja «{vistas[(cuadro, centro_id)]}».")
             )
             continue
         vistas[(cuadro, centro_id)] = titulo
-        if centro_id not in editables:
-            errores.append(
-                ErrorCelda(titulo, None, "", f"No tiene permiso para editar {region_txt}.")
-            )
+        sin_permiso = x.sin_permiso_hoja(titulo, centro_id, region_txt, editables)
+        if sin_permiso:
+            errores.append(sin_permiso)
             continue
         filas = _leer_hoja(ws, cuadro, errores, productos)
         existentes = c1 if cuadro == "C1" else c2
@@ -813,8 +500,7 @@ def _validar(wb, documento, diagnostico, actor) -> tuple[list[HojaLeida], list[E
                     )
                 )
         hojas.append(HojaLeida(titulo, cuadro, codigo, centro_id, filas))
-    posicion = {ws.title: i for i, ws in enumerate(wb.worksheets)}
-    errores.sort(key=lambda e: (posicion.get(e.hoja, -1), e.fila or 0))
+    x.ordenar_errores(wb, errores)
     if not hojas and not errores:
         errores.append(
             ErrorCelda(

@@ -12,51 +12,23 @@ Layout (templates/diagnostico/pdf/, static/pmggt/informe.css)
     notes' text under each table. The Informe Etapa I follows MIDEPLAN's 2009 report (seed 004):
     cover, índice, I–IV text chapters (portrait) and V the cuadros region by region (landscape).
 
-Security
-    - User text only reaches the HTML through Django templates with autoescaping, split into
-      paragraphs and bullet lists by ``pmggt.texto.bloques``; nothing is marked safe.
-    - WeasyPrint fetches resources only through ``FetcherEstatico``: it serves files under
-      ``BASE_DIR/static`` addressed as ``https://pmggt-static.invalid/static/…`` (the document's
-      base URL; ``.invalid`` can never resolve, see RFC 2606) and refuses everything else —
-      ``file:``, ``http(s):`` to any other host, ``data:`` and any other scheme — so a document
-      can neither read local files nor make network requests. ``data:`` is refused too: our own
-      templates never need it, and refusing it keeps the fetcher to a single, auditable source.
-    - Render time is capped: rendering happens in a worker thread (one at a time per process,
-      WeasyPrint is not guaranteed thread-safe) and the caller gives up after
-      ``settings.PMGGT_PDF_TIEMPO_MAXIMO`` seconds (default 120) with ``InformeDemasiadoLento``.
-      Python cannot kill a thread: a runaway render keeps its slot until it ends, so at most one
-      render per process consumes CPU and later requests fail fast instead of piling up.
+Rendering, the URL fetcher, the time cap, the print base layout and the V°B° block are the
+core's (``pmggt.informes``); this module builds what Etapa I prints and declares its reports
+(``INFORMES``, registered in ``diagnostico.contenido.ETAPA``).
 """
 
 from __future__ import annotations
 
-import mimetypes
-import threading
-import time
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.formats import date_format
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from pmggt.models import Documento, Transicion
+from pmggt.etapas import Informe
+from pmggt.informes.pdf import InformeError, RegionNoEncontrada, datos_documento, renderizar
 from pmggt.texto import bloques
 
 from . import contenido as contenido_mod
 from .models import Causal, FacultadDesconcentrada, FilaCuadro2
 
-Estado = Documento.Estado
-
-PDF_VARIANTE = "pdf/a-3b"
-ORIGEN_ESTATICO = "https://pmggt-static.invalid"
-BASE_URL = f"{ORIGEN_ESTATICO}/static/"
-ETAPA = "Etapa I – Diagnóstico"
-INFORMES = ("cuadro1", "cuadro2", "etapa1")
+NOMBRES = ("cuadro1", "cuadro2", "etapa1")
 
 TITULO_CUADRO1 = "Cuadro I. N°1: Objetivos recomendados al Plan GT como mejoramiento de productos"
 TITULO_CUADRO2 = (
@@ -128,192 +100,9 @@ CAUSALES = dict(Causal.choices)
 LIMITE_FILA_ENTERA = 700
 
 
-class InformeError(Exception):
-    """A report that cannot be produced; the message is for the user (Spanish)."""
-
-
-class RegionNoEncontrada(InformeError, LookupError):
-    pass
-
-
-class InformeDemasiadoLento(InformeError):
-    pass
-
-
-# ---------------------------------------------------------------------------------------------
-# URL fetcher: only our own static files
-
-
-class RecursoRechazado(ValueError):
-    """A resource the PDF may not load (WeasyPrint logs it and skips the resource)."""
-
-
-class FetcherEstatico(URLFetcher):
-    """Serves only files under ``BASE_DIR/static``; refuses every other URL.
-
-    Records what it served and refused (``servidas`` / ``rechazadas``) for tests and logs.
-    """
-
-    TIPOS = {".css", ".png", ".jpg", ".jpeg", ".svg", ".woff", ".woff2", ".ttf", ".otf"}
-    TAMANO_MAXIMO = 5 * 1024 * 1024
-
-    def __init__(self, raiz: Path | None = None):
-        # No handlers are ever used: fetch() below never calls urllib.
-        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False)
-        self.raiz = Path(raiz or Path(settings.BASE_DIR) / "static").resolve()
-        self.servidas: list[str] = []
-        self.rechazadas: list[str] = []
-
-    def ruta(self, url: str) -> Path | None:
-        """The static file this URL names, or None if it is not one we serve."""
-        prefijo = f"{ORIGEN_ESTATICO}/static/"
-        if not isinstance(url, str) or not url.startswith(prefijo):
-            return None
-        partes = urlsplit(url)
-        relativa = unquote(partes.path)[len("/static/") :]
-        if not relativa or "\x00" in relativa or "\\" in relativa:
-            return None
-        try:
-            ruta = (self.raiz / relativa).resolve()
-        except (OSError, RuntimeError, ValueError):
-            return None
-        if not ruta.is_relative_to(self.raiz) or not ruta.is_file():
-            return None
-        if ruta.suffix.lower() not in self.TIPOS or ruta.stat().st_size > self.TAMANO_MAXIMO:
-            return None
-        return ruta
-
-    def fetch(self, url, headers=None):
-        ruta = self.ruta(url)
-        if ruta is None:
-            self.rechazadas.append(str(url))
-            raise RecursoRechazado(f"Recurso no permitido en informes PDF: {str(url)[:200]}")
-        self.servidas.append(url)
-        tipo = mimetypes.guess_type(ruta.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, ruta.read_bytes(), {"Content-Type": tipo})
-
-
-# ---------------------------------------------------------------------------------------------
-# Rendering with a time limit
-
-
-@dataclass
-class PDF:
-    contenido: bytes
-    paginas: int
-    segundos: float
-
-
-_UN_RENDER = threading.Lock()
-
-
-def _tiempo_maximo() -> float:
-    return float(getattr(settings, "PMGGT_PDF_TIEMPO_MAXIMO", 120))
-
-
-def renderizar(html: str, *, fetcher: FetcherEstatico | None = None) -> PDF:
-    """HTML (already escaped) → PDF/A-3b, in a worker thread with a time limit."""
-    fetcher = fetcher or FetcherEstatico()
-    limite = _tiempo_maximo()
-    inicio = time.monotonic()
-    if not _UN_RENDER.acquire(timeout=limite):
-        raise InformeDemasiadoLento(
-            "El servidor está generando otro informe; intente nuevamente en unos minutos."
-        )
-    resultado: dict = {}
-
-    def trabajo():
-        try:
-            documento = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-                pdf_variant=PDF_VARIANTE
-            )
-            resultado["paginas"] = len(documento.pages)
-            resultado["pdf"] = documento.write_pdf(pdf_variant=PDF_VARIANTE)
-        except BaseException as exc:  # handed to the caller below
-            resultado["error"] = exc
-        finally:
-            _UN_RENDER.release()
-
-    hilo = threading.Thread(target=trabajo, name="pmggt-pdf", daemon=True)
-    try:
-        hilo.start()
-    except BaseException:
-        _UN_RENDER.release()
-        raise
-    hilo.join(max(0.0, limite - (time.monotonic() - inicio)))
-    if hilo.is_alive():
-        raise InformeDemasiadoLento(
-            f"El informe tardó más de {limite:.0f} s en generarse y se canceló su descarga."
-        )
-    if "error" in resultado:
-        raise resultado["error"]
-    return PDF(resultado["pdf"], resultado["paginas"], time.monotonic() - inicio)
-
-
-# ---------------------------------------------------------------------------------------------
-# What to print
-
-
-def _fecha(valor) -> str:
-    return date_format(timezone.localtime(valor), "j \\d\\e F \\d\\e Y, H:i")
-
-
-def _firma(transicion) -> dict | None:
-    if transicion is None:
-        return None
-    actor = transicion.actor
-    return {
-        "nombre": actor.get_full_name() or actor.get_username(),
-        "fecha": _fecha(transicion.fecha),
-        "fecha_iso": transicion.fecha.isoformat(),
-    }
-
-
 def datos_informe(documento) -> dict:
     """Content, identification and V°B° of the Diagnóstico as it must be printed now."""
-    doc = Documento.objects.select_related("servicio__region", "ciclo").get(pk=documento.pk)
-    aprobacion = visacion = None
-    datos, version = contenido_mod.contenido_publicado(doc)
-    if version is not None:
-        ultimas = {}
-        for t in (
-            Transicion.objects.filter(
-                documento=doc,
-                version=doc.version_actual,
-                accion__in=[Transicion.Accion.APROBAR, Transicion.Accion.VISAR],
-            )
-            .select_related("actor")
-            .order_by("fecha", "id")
-        ):
-            ultimas[t.accion] = t
-        aprobacion = _firma(ultimas.get(Transicion.Accion.APROBAR))
-        visacion = _firma(ultimas.get(Transicion.Accion.VISAR))
-    servicio = doc.servicio
-    if version is not None:
-        version_texto = f"Versión {version.numero} · sha256 {version.sha256[:12]}"
-    else:
-        version_texto = "Borrador sin versión"
-    return {
-        "documento": doc,
-        "servicio": {
-            "sigla": servicio.sigla,
-            "nombre": servicio.nombre,
-            "ministerio": servicio.ministerio,
-            "region_codigo": servicio.region.codigo if servicio.region_id else None,
-            "region_nombre": servicio.region.nombre if servicio.region_id else "",
-        },
-        "anio": doc.ciclo.anio,
-        "etapa": ETAPA,
-        "estado": doc.estado,
-        "estado_texto": doc.get_estado_display(),
-        "version": version.numero if version else None,
-        "sha256": version.sha256 if version else None,
-        "version_texto": version_texto,
-        "borrador": doc.estado != Estado.VISADO,
-        "aprobacion": aprobacion,
-        "visacion": visacion,
-        "contenido": datos,
-    }
+    return datos_documento(documento)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,7 +378,7 @@ def _contexto_etapa1(datos: dict) -> dict:
 
 def html_informe(datos: dict, informe: str, region: str | None = None) -> str:
     """The (escaped) HTML of one report; region only applies to the cuadros."""
-    if informe not in INFORMES:
+    if informe not in NOMBRES:
         raise InformeError(f"Informe desconocido: «{informe}».")
     contexto = _contexto_comun(datos, region)
     if informe == "etapa1":
@@ -600,26 +389,35 @@ def html_informe(datos: dict, informe: str, region: str | None = None) -> str:
     return render_to_string(f"diagnostico/pdf/{informe}.html", contexto)
 
 
-def generar(documento, informe: str, region: str | None = None) -> PDF:
-    """Build one report (PDF/A-3b) of this Diagnóstico; see ``html_informe``."""
-    datos = datos_informe(documento)
-    return renderizar(html_informe(datos, informe, None if informe == "etapa1" else region))
+def _construir(informe: str):
+    def construir(documento, region=None, usuario=None) -> str:
+        return html_informe(datos_informe(documento), informe, region)
+
+    return construir
+
+
+def _regiones_pdf(documento) -> set[str]:
+    return codigos_region(datos_informe(documento))
+
+
+def _generar(documento, informe: str, region: str | None = None) -> bytes:
+    return renderizar(_construir(informe)(documento, region)).contenido
 
 
 def pdf_cuadro1(documento, region=None) -> bytes:
-    return generar(documento, "cuadro1", region).contenido
+    return _generar(documento, "cuadro1", region)
 
 
 def pdf_cuadro2(documento, region=None) -> bytes:
-    return generar(documento, "cuadro2", region).contenido
+    return _generar(documento, "cuadro2", region)
 
 
 def pdf_informe_etapa1(documento) -> bytes:
-    return generar(documento, "etapa1").contenido
+    return _generar(documento, "etapa1")
 
 
-def nombre_archivo(datos: dict, informe: str, region: str | None = None) -> str:
-    partes = [datos["servicio"]["sigla"], str(datos["anio"]), informe]
-    if region and informe != "etapa1":
-        partes.append(region)
-    return "-".join(partes) + ".pdf"
+INFORMES = (
+    Informe("cuadro1", "Cuadro I N°1", "pdf", _construir("cuadro1"), regiones=_regiones_pdf),
+    Informe("cuadro2", "Cuadro I N°2", "pdf", _construir("cuadro2"), regiones=_regiones_pdf),
+    Informe("etapa1", "Informe Etapa I", "pdf", _construir("etapa1"), solo_servicio=True),
+)

@@ -1,35 +1,31 @@
 """Writes of the Diagnóstico: sections, products, cuadro rows, with the regional rule.
 
-Every write locks the document row, checks that it is in Borrador and that the actor may edit
-that part (diagnostico.acceso), normalises pasted text, and saves row by row so that the
-history records who did it.
+Every write goes through the core's one edit guard (``pmggt.acceso.edicion``): it locks the
+document row, checks that it is in Borrador and that the actor may edit that part, and names
+the actor in the history. Here pasted text is normalised and rows are saved one by one so that
+the history records every change. Forms, htmx rows, the Excel import and the demo loader all
+write through this guard.
 """
 
 import re
+from contextlib import contextmanager
 
-from django.db import transaction
-
-from pmggt.historia import actuando_como
+from pmggt import acceso
 from pmggt.models import Centro, Documento
 from pmggt.texto import normalizar
-from pmggt.workflow import DatosInvalidos, EstadoInvalido, SinPermiso
+from pmggt.workflow import DatosInvalidos, SinPermiso
 
-from . import acceso
 from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2
 from .models import Diagnostico, FilaCuadro1, FilaCuadro2, ProductoEstrategico
 
 NUMERO_PRODUCTO = re.compile(r"^\d{1,3}(\.\d{1,3}){0,2}$")
 
 
-def _bloquear(documento: Documento, actor, centro_id) -> Diagnostico:
-    doc = Documento.objects.select_for_update().select_related("servicio").get(pk=documento.pk)
-    if doc.estado != Documento.Estado.BORRADOR:
-        raise EstadoInvalido(
-            f"El documento está «{doc.get_estado_display()}»: solo se edita en Borrador."
-        )
-    if not acceso.puede_editar_region(actor, doc, centro_id):
-        raise SinPermiso("No tiene permiso para editar esta parte del Diagnóstico.")
-    return Diagnostico.objects.get(documento=doc)
+@contextmanager
+def edicion(documento: Documento, actor, centro_id=None):
+    """The edit guard on one part of the Diagnóstico; yields its (locked) Diagnostico."""
+    with acceso.edicion(documento, actor, centro_id=centro_id) as (doc, _editables):
+        yield Diagnostico.objects.get(documento=doc)
 
 
 def _centro(documento: Documento, region: str | None) -> Centro | None:
@@ -40,19 +36,17 @@ def _centro(documento: Documento, region: str | None) -> Centro | None:
     )
 
 
-@transaction.atomic
 def fila_cuadro1_guardar(
     *, documento: Documento, actor, region: str | None, datos: dict, fila: FilaCuadro1 | None = None
 ) -> FilaCuadro1:
     """Create (fila=None) or update a Cuadro I N°1 row of a region (None: the Servicio's)."""
     centro = _centro(documento, region)
-    diagnostico = _bloquear(documento, actor, centro.pk if centro else None)
-    productos = list(datos["productos"])
-    if not productos:
-        raise DatosInvalidos("Indique al menos un producto o subproducto.")
-    if any(p.diagnostico_id != diagnostico.pk for p in productos):
-        raise DatosInvalidos("Un producto indicado no pertenece a este Diagnóstico.")
-    with actuando_como(actor):
+    with edicion(documento, actor, centro.pk if centro else None) as diagnostico:
+        productos = list(datos["productos"])
+        if not productos:
+            raise DatosInvalidos("Indique al menos un producto o subproducto.")
+        if any(p.diagnostico_id != diagnostico.pk for p in productos):
+            raise DatosInvalidos("Un producto indicado no pertenece a este Diagnóstico.")
         if fila is None:
             ultimo = (
                 FilaCuadro1.objects.filter(diagnostico=diagnostico, centro=centro)
@@ -72,23 +66,18 @@ def fila_cuadro1_guardar(
     return fila
 
 
-def _fila_editable(fila, actor):
-    documento = fila.diagnostico.documento
-    diagnostico = _bloquear(documento, actor, fila.centro_id)
-    return diagnostico
-
-
-@transaction.atomic
 def fila_cuadro1_eliminar(*, fila: FilaCuadro1, actor) -> None:
-    _fila_editable(fila, actor)
-    with actuando_como(actor):
+    with edicion(fila.diagnostico.documento, actor, fila.centro_id):
         fila.delete()
 
 
-@transaction.atomic
 def fila_cuadro1_mover(*, fila: FilaCuadro1, actor, arriba: bool) -> None:
     """Swap the row with its neighbour in the same region."""
-    _fila_editable(fila, actor)
+    with edicion(fila.diagnostico.documento, actor, fila.centro_id):
+        _mover(fila, arriba)
+
+
+def _mover(fila: FilaCuadro1, arriba: bool) -> None:
     hermanas = list(
         FilaCuadro1.objects.filter(diagnostico_id=fila.diagnostico_id, centro_id=fila.centro_id)
     )
@@ -97,22 +86,20 @@ def fila_cuadro1_mover(*, fila: FilaCuadro1, actor, arriba: bool) -> None:
     if not 0 <= j < len(hermanas):
         return
     hermanas[i], hermanas[j] = hermanas[j], hermanas[i]
-    with actuando_como(actor):
-        for orden, f in enumerate(hermanas, start=1):
-            if f.orden != orden:
-                f.orden = orden
-                f.save(update_fields=["orden"])
+    for orden, f in enumerate(hermanas, start=1):
+        if f.orden != orden:
+            f.orden = orden
+            f.save(update_fields=["orden"])
 
 
-@transaction.atomic
 def cuadro2_guardar(*, documento: Documento, actor, region: str | None, filas: dict) -> None:
     """Save a region's Cuadro I N°2: {informacion: {campo: texto}} for the four rows."""
     centro = _centro(documento, region)
-    diagnostico = _bloquear(documento, actor, centro.pk if centro else None)
-    existentes = {
-        f.informacion: f for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro=centro)
-    }
-    with actuando_como(actor):
+    with edicion(documento, actor, centro.pk if centro else None) as diagnostico:
+        existentes = {
+            f.informacion: f
+            for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro=centro)
+        }
         for informacion, valores in filas.items():
             textos = {c: normalizar(valores.get(c, "")) for c in CAMPOS_CUADRO2}
             fila = existentes.get(informacion)
@@ -127,11 +114,9 @@ def cuadro2_guardar(*, documento: Documento, actor, region: str | None, filas: d
             fila.save()
 
 
-@transaction.atomic
 def seccion_guardar(*, documento: Documento, actor, guardar) -> None:
     """Save a Servicio-level section (Encargado/a GT only) through the given callable."""
-    _bloquear(documento, actor, None)
-    with actuando_como(actor):
+    with edicion(documento, actor):
         guardar()
 
 

@@ -1,8 +1,12 @@
 from django.urls import path
 
-from . import views, views_excel, views_informes
+from pmggt.informes.views import descargar
+from pmggt.models import Documento
+
+from . import views, views_excel
 
 app_name = "diagnostico"
+ETAPA = Documento.Etapa.DIAGNOSTICO
 
 
 urlpatterns = [
@@ -29,7 +33,10 @@ urlpatterns = [
         name="fila_mover",
     ),
     path("<int:pk>/cuadros/<str:region>/cuadro2/", views.cuadro2_guardar, name="cuadro2_guardar"),
-    path("<int:pk>/pdf/<slug:informe>/", views_informes.pdf, name="pdf"),
-    path("<int:pk>/excel/", views_excel.exportar, name="excel_exportar"),
+    # The stage's reports are served by the core's one download view.
+    path("<int:pk>/pdf/<slug:informe>/", descargar, {"etapa": ETAPA, "formato": "pdf"}, name="pdf"),
+    path(
+        "<int:pk>/excel/", descargar, {"etapa": ETAPA, "informe": "cuadros"}, name="excel_exportar"
+    ),
     path("<int:pk>/excel/importar/", views_excel.importar, name="excel_importar"),
 ]

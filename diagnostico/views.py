@@ -4,25 +4,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pmggt import permisos, workflow
-from pmggt.models import Centro, Documento, Observacion
-from pmggt.views import _documento_para
+from pmggt import acceso, permisos, workflow
+from pmggt.models import Documento, Observacion
 
-from . import acceso, forms, services
+from . import forms, services
 from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2, ETIQUETAS_CUADRO1, ETIQUETAS_CUADRO2
 from .models import Causal, Diagnostico, FilaCuadro1, FilaCuadro2
-
-SERVICIO = "servicio"  # URL code of the cuadro of a Servicio without Centros
 
 
 def _seccion_editable(request, pk) -> Diagnostico:
     """A Servicio-level section: only the Encargado/a GT edits it, in Borrador."""
-    documento = _documento_para(request, pk)
+    documento = acceso.documento_para(request, pk, etapa=Documento.Etapa.DIAGNOSTICO)
     if not permisos.tiene(request.user, "editar_documentos", documento.servicio):
         raise PermissionDenied("Solo el Encargado/a GT edita esta sección.")
     return Diagnostico.objects.select_related("documento__servicio", "documento__ciclo").get(
@@ -148,40 +144,12 @@ def otros(request, pk):
 # --- Cuadros I N°1 and N°2, one region at a time -------------------------------------------
 
 
-def _region_del_documento(documento: Documento, region: str):
-    """(centro or None, code or None) for a URL region code; 404 if not the Servicio's."""
-    centros = {
-        c.region.codigo: c
-        for c in Centro.objects.filter(servicio=documento.servicio).select_related("region")
-    }
-    if region == SERVICIO and not centros:
-        return None, None
-    if region in centros:
-        return centros[region], region
-    raise Http404("Región no encontrada en este Servicio.")
-
-
 def _cuadro_legible(request, pk, region):
-    """(documento, centro, codigo) of a region's cuadros: 404 outsider, 403 without right."""
-    documento = get_object_or_404(
-        Documento.objects.select_related("servicio__region", "ciclo"),
-        pk=pk,
-        etapa=Documento.Etapa.DIAGNOSTICO,
-    )
-    if permisos.nivel_acceso_servicio(request.user, documento.servicio) is None:
-        raise Http404("Documento no encontrado.")
-    centro, codigo = _region_del_documento(documento, region)
-    acceso.documento_para_region(request, pk, codigo)
-    return documento, centro, codigo
+    return acceso.parte_legible(request, pk, region, etapa=Documento.Etapa.DIAGNOSTICO)
 
 
 def _cuadro_editable(request, pk, region):
-    """As _cuadro_legible, and only for who edits this region (the state is checked on save)."""
-    documento, centro, codigo = _cuadro_legible(request, pk, region)
-    centro_id = centro.pk if centro else None
-    if centro_id not in acceso.centros_editables(request.user, documento, en_cualquier_estado=True):
-        raise PermissionDenied("No tiene permiso para editar esta región.")
-    return documento, centro, codigo
+    return acceso.parte_editable(request, pk, region, etapa=Documento.Etapa.DIAGNOSTICO)
 
 
 def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
@@ -416,7 +384,7 @@ def actualizar(request, pk):
     """Start next year's Diagnóstico as a copy of this visado one."""
     from .actualizacion import diagnostico_actualizar
 
-    documento = _documento_para(request, pk)
+    documento = acceso.documento_para(request, pk, etapa=Documento.Etapa.DIAGNOSTICO)
     if not permisos.tiene(request.user, "editar_documentos", documento.servicio):
         raise PermissionDenied("Solo el Encargado/a GT inicia la actualización del Diagnóstico.")
     try:

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import services, workflow
+from . import etapas, services
 from .historia import actuando_como
-from .models import Centro, Ciclo, Documento, GobiernoRegional, GrupoRol, Region, Servicio
+from .models import Centro, Ciclo, GobiernoRegional, GrupoRol, Region, Servicio
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CLAVE_DEMO = "demo-pmggt"
@@ -114,11 +114,8 @@ def cargar_demo(*, actor=None) -> dict:
                 services.rol_asignar(
                     usuario=usuario, tipo=tipo, objeto=_objeto_rol(tipo, referencia)
                 )
-    creados = [
-        sigla
-        for sigla, contenido in datos["diagnosticos"].items()
-        if _cargar_diagnostico(sigla, contenido, datos["demo_flujo"].get(sigla, {}))
-    ]
+    # Each stage loads its own demo documents (from its part of demo.json).
+    creados = [creado for etapa in etapas.todas() if etapa.demo for creado in etapa.demo(datos)]
     return {
         "regiones": Region.objects.count(),
         "usuarios": User.objects.count(),
@@ -126,60 +123,11 @@ def cargar_demo(*, actor=None) -> dict:
     }
 
 
-def _usuario_con_rol(servicio, tipo):
+def usuario_con_rol(servicio, tipo):
+    """The first active member of a Servicio's role group (demo loaders act as them)."""
     return (
         get_user_model()
         .objects.filter(groups__rol__servicio=servicio, groups__rol__tipo=tipo, is_active=True)
         .order_by("pk")
         .first()
     )
-
-
-def _sin_objetivos_desde(datos: dict, primero_omitido: int) -> dict:
-    """The content as first sent: without the objetivos numbered from primero_omitido on."""
-    copia = json.loads(json.dumps(datos))
-    copia["objetivos_estrategicos"] = [
-        o for o in copia["objetivos_estrategicos"] if o["numero"] < primero_omitido
-    ]
-    for producto in copia.get("productos", []):
-        producto["objetivos"] = [n for n in producto.get("objetivos", []) if n < primero_omitido]
-    return copia
-
-
-def _cargar_diagnostico(sigla: str, referencia: dict, flujo: dict) -> bool:
-    """Create the demo Diagnóstico with the seed's content and walk it up the chain, once."""
-    from diagnostico.carga import cargar_contenido, leer
-    from diagnostico.models import Diagnostico
-
-    servicio = Servicio.objects.get(sigla=sigla)
-    ciclo = Ciclo.objects.get(anio=referencia["ciclo"])
-    if Documento.objects.filter(servicio=servicio, ciclo=ciclo, etapa=1).exists():
-        return False
-    Tipo = GrupoRol.Tipo
-    encargado = _usuario_con_rol(servicio, Tipo.ENCARGADO_GT)
-    jefe = _usuario_con_rol(servicio, Tipo.JEFE)
-    datos = leer(referencia["archivo"])
-    documento = services.documento_crear(servicio=servicio, ciclo=ciclo, etapa=1, actor=encargado)
-    diagnostico = Diagnostico.objects.get(documento=documento)
-    primera = flujo.get("objetivos_primera_version")
-    inicial = _sin_objetivos_desde(datos, primera + 1) if primera else datos
-    cargar_contenido(diagnostico=diagnostico, datos=inicial, actor=encargado)
-    if flujo.get("estado_final", "borrador") == "borrador":
-        return True
-    workflow.enviar(documento=documento, actor=encargado)
-    if "observacion_jefe" in flujo:
-        workflow.devolver(
-            documento=documento,
-            actor=jefe,
-            version=1,
-            observaciones=[flujo["observacion_jefe"]],
-        )
-        cargar_contenido(diagnostico=diagnostico, datos=datos, actor=encargado)
-        for obs in documento.observaciones.all():
-            services.observacion_resolver(observacion=obs, actor=encargado)
-        workflow.enviar(
-            documento=documento, actor=encargado, comentario="Se incorpora el objetivo 4."
-        )
-    documento.refresh_from_db()
-    workflow.aprobar(documento=documento, actor=jefe, version=documento.version_actual)
-    return True

@@ -1,13 +1,23 @@
-"""Registry of stage documents: what each Etapa contributes to the shared chain and pages.
+"""Registry of stage documents: what each Etapa contributes to the shared core.
 
 Each stage app registers an ``EtapaDef`` in its AppConfig.ready(); the chain, the document page,
-the version snapshot and the diff only speak to this interface.
+versions, diffs, timeline, reports, demo loading and document creation only speak to this
+interface, so the core imports no stage app. A new stage declares:
+
+- its number, title and root model (``modelo``: one row per Documento, ``documento`` one-to-one);
+- ``requiere``: the stage that must be Visado (same Servicio and Ciclo) before it can start;
+- its canonical content and flattening (what a version freezes; rows for diffs and pointers);
+- its send checks, its document-page template and context, its history querysets;
+- whether its content is split by region (``regional``) and how a reader's part is cut out;
+- its reports and exports (``informes``), served by one download view and one command;
+- its demo content (``demo``) and when a visado document may be reopened
+  (``puede_solicitar_modificacion``).
 """
 
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -19,8 +29,32 @@ class Campo:
 
 
 @dataclass(frozen=True)
+class Informe:
+    """A report (PDF) or export (xlsx) of a stage document.
+
+    ``construir(documento, region, usuario)`` returns the escaped HTML to print (pdf) or the
+    workbook's bytes (xlsx); it raises ``pmggt.informes.RegionNoEncontrada`` for a region the
+    document does not have. ``usuario`` is None from the command line (full content).
+    ``regiones(documento)`` lists the region codes the report can be filtered by (None: it has no
+    regional filter). ``solo_servicio``: the complete report, for readers of the whole document.
+    """
+
+    nombre: str
+    titulo: str
+    formato: str  # "pdf" | "xlsx"
+    construir: Callable
+    regiones: Callable | None = None
+    solo_servicio: bool = False
+
+    @property
+    def extension(self) -> str:
+        return self.formato
+
+
+@dataclass(frozen=True)
 class EtapaDef:
     numero: int
+    titulo: str
     # Canonical, JSON-serialisable content of the document (what a version freezes).
     contenido: Callable
     # Flatten canonical content to [(clave, etiqueta, texto)] for diffs and pointers.
@@ -31,23 +65,55 @@ class EtapaDef:
     # (called with the document, its unresolved observaciones grouped by campo, and the user).
     plantilla: str
     contexto: Callable
-    # Name of the URL that edits the content (kwargs: pk of the Documento).
-    url_editar: str | None = None
+    # What users call it in buttons and lists ("Diagnóstico").
+    nombre: str = ""
+    # The stage's root model (one row per Documento, field "documento").
+    modelo: type | None = None
+    # The stage that must be Visado in the same Ciclo before this one starts (None: none).
+    requiere: int | None = None
+    # Creates the root row of a new document (default: modelo.objects.create(documento=…)).
     crear: Callable | None = None
     # Querysets of historical records of the content (for the timeline).
     historiales: Callable | None = None
     # Whether someone other than the Encargado/a GT may resolve this observación.
     puede_resolver: Callable | None = None
+    # Content split by Centro de Responsabilidad (región): regional editors and readers apply.
+    regional: bool = False
     # The content limited to what this user may read (e.g. a GORE: its region's part only).
     recortar: Callable | None = None
-    extra: dict = field(default_factory=dict)
+    # Reports and exports, in the order pages list them.
+    informes: tuple[Informe, ...] = ()
+    # Loads the stage's demo content: demo(servicio, ciclo, referencia: dict) -> bool (created).
+    demo: Callable | None = None
+    # Why a visado document cannot be reopened now (None: it can); default: always allowed.
+    puede_solicitar_modificacion: Callable | None = None
+
+    def informe(self, nombre: str) -> Informe | None:
+        return next((i for i in self.informes if i.nombre == nombre), None)
+
+    def crear_raiz(self, documento) -> None:
+        if self.crear is not None:
+            self.crear(documento)
+        elif self.modelo is not None:
+            self.modelo.objects.create(documento=documento)
 
 
 _ETAPAS: dict[int, EtapaDef] = {}
 
 
 def registrar(definicion: EtapaDef) -> None:
+    nombres = {
+        i.nombre for e in _ETAPAS.values() if e.numero != definicion.numero for i in e.informes
+    }
+    repetidos = nombres & {i.nombre for i in definicion.informes}
+    if repetidos:
+        raise ValueError(f"Informes ya registrados por otra etapa: {sorted(repetidos)}")
     _ETAPAS[definicion.numero] = definicion
+
+
+def quitar(numero: int) -> None:
+    """Unregister a stage (tests that register a stage of their own)."""
+    _ETAPAS.pop(numero, None)
 
 
 def de(numero: int) -> EtapaDef:
@@ -59,6 +125,19 @@ def de(numero: int) -> EtapaDef:
 
 def disponible(numero: int) -> bool:
     return numero in _ETAPAS
+
+
+def todas() -> list[EtapaDef]:
+    return [_ETAPAS[n] for n in sorted(_ETAPAS)]
+
+
+def informes() -> list[tuple[EtapaDef, Informe]]:
+    """Every registered report, stage by stage."""
+    return [(e, i) for e in todas() for i in e.informes]
+
+
+def buscar_informe(nombre: str) -> tuple[EtapaDef, Informe] | None:
+    return next(((e, i) for e, i in informes() if i.nombre == nombre), None)
 
 
 def canonico(contenido) -> str:

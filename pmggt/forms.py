@@ -1,6 +1,7 @@
 from django import forms
 from django.forms import formset_factory
 
+from . import etapas
 from .models import Ciclo, Documento, Servicio
 
 
@@ -78,11 +79,12 @@ class CrearDocumentoForm(EstiloGobMixin, forms.Form):
         queryset=Servicio.objects.filter(activo=True), label="Servicio"
     )
     ciclo = forms.ModelChoiceField(queryset=Ciclo.objects.filter(abierto=True), label="Ciclo")
-    etapa = forms.TypedChoiceField(
-        choices=[(Documento.Etapa.DIAGNOSTICO.value, Documento.Etapa.DIAGNOSTICO.label)],
-        coerce=int,
-        label="Etapa",
-    )
+    etapa = forms.TypedChoiceField(choices=(), coerce=int, label="Etapa")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stages registered now (the registry fills in as stage apps load).
+        self.fields["etapa"].choices = [(e.numero, e.titulo) for e in etapas.todas()]
 
     def servicio_elegido(self) -> Servicio | None:
         """The Servicio named in the data, before validation (for the access check)."""

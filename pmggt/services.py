@@ -114,6 +114,27 @@ def rol_asignar(*, usuario, tipo: str, objeto=None) -> None:
         usuario.save(update_fields=["is_staff"])
 
 
+def motivo_no_iniciable(definicion: etapas.EtapaDef, visadas: set[int], ciclo) -> str | None:
+    """Why this stage cannot start yet (None: it can), given the stages already Visado in the
+    same Servicio and Ciclo (numbers)."""
+    if definicion.requiere is None or definicion.requiere in visadas:
+        return None
+    previa = etapas.de(definicion.requiere) if etapas.disponible(definicion.requiere) else None
+    nombre = previa.titulo if previa else f"Etapa {definicion.requiere}"
+    return (
+        f"La {definicion.titulo} del ciclo {ciclo.anio} se inicia cuando la {nombre} del mismo "
+        "ciclo esté Visada por SUBDERE."
+    )
+
+
+def etapas_visadas(servicio: Servicio, ciclo: Ciclo) -> set[int]:
+    return set(
+        Documento.objects.filter(
+            servicio=servicio, ciclo=ciclo, version_visada__isnull=False
+        ).values_list("etapa", flat=True)
+    )
+
+
 @transaction.atomic
 def documento_crear(*, servicio: Servicio, ciclo: Ciclo, etapa: int, actor) -> Documento:
     if not permisos.tiene(actor, "editar_documentos", servicio):
@@ -123,6 +144,9 @@ def documento_crear(*, servicio: Servicio, ciclo: Ciclo, etapa: int, actor) -> D
     if Documento.objects.filter(servicio=servicio, ciclo=ciclo, etapa=etapa).exists():
         raise DatosInvalidos("Este documento ya existe para el Servicio y el ciclo.")
     definicion = etapas.de(etapa)
+    motivo = motivo_no_iniciable(definicion, etapas_visadas(servicio, ciclo), ciclo)
+    if motivo:
+        raise EstadoInvalido(motivo)
     with actuando_como(actor):
         documento = Documento.objects.create(
             servicio=servicio, ciclo=ciclo, etapa=etapa, creado_por=actor
@@ -133,8 +157,7 @@ def documento_crear(*, servicio: Servicio, ciclo: Ciclo, etapa: int, actor) -> D
             estado_destino=documento.estado,
             actor=actor,
         )
-        if definicion.crear:
-            definicion.crear(documento)
+        definicion.crear_raiz(documento)
     return documento
 
 

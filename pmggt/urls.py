@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
+from .informes import views as informes_views
 
 
 class Favicon(RedirectView):
@@ -32,6 +33,11 @@ app_patterns = (
             "documentos/<int:pk>/versiones/<int:numero>/",
             views.documento_version,
             name="documento_version",
+        ),
+        path(
+            "documentos/<int:pk>/informes/<slug:informe>/",
+            informes_views.descargar,
+            name="informe",
         ),
         path(
             "documentos/<int:pk>/acciones/<slug:accion>/",

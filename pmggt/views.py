@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import diferencias, etapas, permisos, selectors, services, workflow
+from . import acceso, diferencias, etapas, permisos, selectors, services, workflow
 from .forms import (
     AccionVersionForm,
     ComentarioForm,
@@ -24,20 +24,6 @@ from .models import Ciclo, Documento, Observacion, Transicion, VersionDocumento
 Accion = workflow.Accion
 
 
-def _documento_para(request, pk: int) -> Documento:
-    """The document if this user may read it; 404 to outsiders, 403 to insiders without right."""
-    documento = get_object_or_404(Documento.objects.select_related("servicio", "ciclo"), pk=pk)
-    nivel = permisos.nivel_acceso(request.user, documento)
-    if nivel is None:
-        raise Http404("Documento no encontrado.")
-    if nivel != permisos.CONTENIDO:
-        raise PermissionDenied(
-            "Este documento se podrá consultar cuando SUBDERE lo vise: los Gobiernos Regionales "
-            "acceden a la versión visada."
-        )
-    return documento
-
-
 @login_required
 def mis_pendientes(request):
     usuario = request.user
@@ -47,17 +33,24 @@ def mis_pendientes(request):
     por_crear = []
     if servicios:
         ciclos = list(Ciclo.objects.filter(abierto=True))
-        existentes = set(
-            Documento.objects.filter(
-                servicio__in=servicios, ciclo__in=ciclos, etapa=Documento.Etapa.DIAGNOSTICO
-            ).values_list("servicio_id", "ciclo_id")
-        )
-        por_crear = [
-            (servicio, ciclo)
-            for servicio in servicios
-            for ciclo in ciclos
-            if (servicio.pk, ciclo.pk) not in existentes
-        ]
+        existentes = {}
+        for servicio_id, ciclo_id, etapa, visada in Documento.objects.filter(
+            servicio__in=servicios, ciclo__in=ciclos
+        ).values_list("servicio_id", "ciclo_id", "etapa", "version_visada"):
+            existentes[(servicio_id, ciclo_id, etapa)] = visada
+        # "Iniciar" is offered only for stages whose prerequisite is Visado (services re-checks).
+        for servicio in servicios:
+            for ciclo in ciclos:
+                visadas = {
+                    e
+                    for (s, c, e), visada in existentes.items()
+                    if s == servicio.pk and c == ciclo.pk and visada is not None
+                }
+                for definicion in etapas.todas():
+                    if (servicio.pk, ciclo.pk, definicion.numero) in existentes:
+                        continue
+                    if services.motivo_no_iniciable(definicion, visadas, ciclo) is None:
+                        por_crear.append((servicio, ciclo, definicion))
     return render(
         request,
         "pmggt/mis_pendientes.html",
@@ -84,9 +77,7 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
     usuario = request.user
     definicion = etapas.de(documento.etapa)
     # Review comments are the Servicio's and SUBDERE's business, not a GORE's.
-    internos = permisos.es_administrador(usuario) or permisos.tiene(
-        usuario, "ver_documentos", documento.servicio
-    )
+    internos = acceso.es_lector_interno(usuario, documento)
     observaciones = (
         list(
             Observacion.objects.filter(documento=documento).select_related("autor", "resuelta_por")
@@ -129,7 +120,6 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         "acciones": acciones,
         "puede_editar": workflow.puede_editar(documento, usuario),
         "puede_observar": workflow.puede_observar(documento, usuario),
-        "url_editar": definicion.url_editar,
         "observaciones": observaciones,
         "observaciones_generales": abiertas_por_campo.get("", []),
         "linea_tiempo": linea_de_tiempo(documento),
@@ -157,14 +147,14 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
 
 @login_required
 def documento(request, pk):
-    doc = _documento_para(request, pk)
+    doc = acceso.documento_para(request, pk)
     return render(request, "pmggt/documento.html", _contexto_documento(request, doc))
 
 
 @require_POST
 @login_required
 def documento_accion(request, pk, accion):
-    doc = _documento_para(request, pk)
+    doc = acceso.documento_para(request, pk)
     if accion not in workflow.EJECUTORES:
         raise Http404("Acción desconocida.")
     if accion not in workflow.acciones_disponibles(doc, request.user):
@@ -229,7 +219,7 @@ def documento_accion(request, pk, accion):
 @require_POST
 @login_required
 def observacion_crear(request, pk):
-    doc = _documento_para(request, pk)
+    doc = acceso.documento_para(request, pk)
     if not workflow.puede_observar(doc, request.user):
         raise PermissionDenied(
             "Solo el Experto/a SUBDERE asignado, o el Jefe/a durante su revisión, puede observar."
@@ -262,7 +252,7 @@ def observacion_crear(request, pk):
 @login_required
 def observacion_resolver(request, pk):
     obs = get_object_or_404(Observacion.objects.select_related("documento"), pk=pk)
-    doc = _documento_para(request, obs.documento_id)
+    doc = acceso.documento_para(request, obs.documento_id)
     if not workflow.puede_resolver(obs, request.user) and not obs.resuelta:
         raise PermissionDenied("No le corresponde resolver esta observación.")
     try:
@@ -363,7 +353,7 @@ def _por_etiqueta(filas):
 
 @login_required
 def documento_diferencias(request, pk):
-    doc = _documento_para(request, pk)
+    doc = acceso.documento_para(request, pk)
     definicion = etapas.de(doc.etapa)
     numeros = list(doc.versiones.values_list("numero", flat=True))
     opciones = [(str(n), f"Versión {n}") for n in numeros] + [("actual", "Contenido actual")]
@@ -398,7 +388,7 @@ def documento_diferencias(request, pk):
 
 @login_required
 def documento_version(request, pk, numero):
-    doc = _documento_para(request, pk)
+    doc = acceso.documento_para(request, pk)
     version = get_object_or_404(
         VersionDocumento.objects.select_related("creada_por"), documento=doc, numero=numero
     )

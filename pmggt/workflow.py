@@ -70,12 +70,20 @@ def _regla(accion: str, estado: str) -> Regla | None:
     return next((r for r in REGLAS.get(accion, ()) if r.origen == estado), None)
 
 
+def motivo_sin_modificacion(documento: Documento) -> str | None:
+    """Why this visado document cannot be reopened now; the stage declares the rule."""
+    regla = etapas.de(documento.etapa).puede_solicitar_modificacion
+    return regla(documento) if regla else None
+
+
 def acciones_disponibles(documento: Documento, usuario) -> list[str]:
     """The transitions this user may take on this document now, in chain order."""
     acciones = []
     for accion in REGLAS:
         regla = _regla(accion, documento.estado)
         if regla and permisos.tiene(usuario, regla.permiso, documento.servicio):
+            if accion == Accion.SOLICITAR_MODIFICACION and motivo_sin_modificacion(documento):
+                continue
             acciones.append(accion)
     return acciones
 
@@ -265,6 +273,9 @@ def solicitar_modificacion(*, documento: Documento, actor, comentario: str) -> T
     )
     if not comentario.strip():
         raise DatosInvalidos("Indique el motivo de la modificación.")
+    motivo = motivo_sin_modificacion(doc)
+    if motivo:
+        raise EstadoInvalido(motivo)
     return _registrar(doc, transicion, actor)
 
 

@@ -31,6 +31,7 @@ from diagnostico.models import (
 from pmggt import workflow
 from pmggt.carga import cargar_demo
 from pmggt.historia import actuando_como
+from pmggt.informes import pdf as informes_pdf
 from pmggt.models import Centro, Documento
 
 pytestmark = pytest.mark.skipif(
@@ -562,14 +563,14 @@ def test_paginas_cuadros_apaisadas_y_portada_vertical(serviu):
     datos = informes.datos_informe(serviu)
     html = informes.html_informe(datos, "etapa1")
     documento = HTML(
-        string=html, base_url=informes.BASE_URL, url_fetcher=informes.FetcherEstatico()
+        string=html, base_url=informes_pdf.BASE_URL, url_fetcher=informes_pdf.FetcherEstatico()
     ).render()
     tamanos = [(round(p.width), round(p.height)) for p in documento.pages]
     assert tamanos[0] == (794, 1123)  # A4 portrait cover (CSS px)
     assert (1123, 794) in tamanos  # A4 landscape cuadros
     cuadro1 = informes.html_informe(datos, "cuadro1")
     documento = HTML(
-        string=cuadro1, base_url=informes.BASE_URL, url_fetcher=informes.FetcherEstatico()
+        string=cuadro1, base_url=informes_pdf.BASE_URL, url_fetcher=informes_pdf.FetcherEstatico()
     ).render()
     assert {(round(p.width), round(p.height)) for p in documento.pages} == {(1123, 794)}
 
@@ -642,7 +643,7 @@ ATAQUE = (
 )
 
 
-class FetcherEspia(informes.FetcherEstatico):
+class FetcherEspia(informes_pdf.FetcherEstatico):
     instancias: list = []
 
     def __init__(self, *args, **kwargs):
@@ -658,7 +659,7 @@ class FetcherEspia(informes.FetcherEstatico):
 @pytest.fixture
 def espia(monkeypatch):
     FetcherEspia.instancias = []
-    monkeypatch.setattr(informes, "FetcherEstatico", FetcherEspia)
+    monkeypatch.setattr(informes_pdf, "FetcherEstatico", FetcherEspia)
     return FetcherEspia.instancias
 
 
@@ -669,8 +670,11 @@ def test_texto_de_usuario_no_es_html_ni_carga_recursos(serviu, espia):
     for generar in (informes.pdf_cuadro1, informes.pdf_informe_etapa1):
         pdf = generar(serviu)
         fetcher = espia[-1]
-        permitida = f"{informes.BASE_URL}pmggt/informe.css"
-        assert fetcher.llamadas == [permitida]  # only our stylesheet was ever requested
+        permitidas = [
+            f"{informes_pdf.BASE_URL}pmggt/informe.css",  # the shared page rules
+            f"{informes_pdf.BASE_URL}diagnostico/informe.css",  # the stage's classes
+        ]
+        assert fetcher.llamadas == permitidas  # only our stylesheets were ever requested
         assert fetcher.rechazadas == []
         texto = plano(texto_pdf(pdf))
         assert '<img src="file:///etc/passwd">' in texto  # printed as text
@@ -690,8 +694,11 @@ def test_fetcher_rechaza_todo_fuera_de_static_aunque_llegue_html(serviu, tmp_pat
         '<link rel="stylesheet" href="data:text/css,body{color:red}"></head>',
     )
     fetcher = FetcherEspia()
-    pdf = informes.renderizar(html, fetcher=fetcher).contenido
-    assert fetcher.servidas == [f"{informes.BASE_URL}pmggt/informe.css"]
+    pdf = informes_pdf.renderizar(html, fetcher=fetcher).contenido
+    assert fetcher.servidas == [
+        f"{informes_pdf.BASE_URL}pmggt/informe.css",
+        f"{informes_pdf.BASE_URL}diagnostico/informe.css",
+    ]
     rechazadas = " ".join(fetcher.rechazadas)
     for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.css", "data:text/css"):
         assert url in rechazadas
@@ -699,13 +706,13 @@ def test_fetcher_rechaza_todo_fuera_de_static_aunque_llegue_html(serviu, tmp_pat
     assert b"root:x:0:0" not in pdf
     assert "root:x:0:0" not in texto_pdf(pdf)
     # Direct checks of the path rules.
-    f = informes.FetcherEstatico()
-    assert f.ruta(f"{informes.BASE_URL}pmggt/informe.css") is not None
+    f = informes_pdf.FetcherEstatico()
+    assert f.ruta(f"{informes_pdf.BASE_URL}pmggt/informe.css") is not None
     for url in (
         "file:///etc/passwd",
-        f"{informes.BASE_URL}../manage.py",
-        f"{informes.BASE_URL}%2e%2e/manage.py",
-        f"{informes.BASE_URL}pmggt/",
+        f"{informes_pdf.BASE_URL}../manage.py",
+        f"{informes_pdf.BASE_URL}%2e%2e/manage.py",
+        f"{informes_pdf.BASE_URL}pmggt/",
         "https://pmggt-static.invalid.evil.com/static/pmggt/informe.css",
         "http://pmggt-static.invalid/static/pmggt/informe.css",
     ):
@@ -714,7 +721,7 @@ def test_fetcher_rechaza_todo_fuera_de_static_aunque_llegue_html(serviu, tmp_pat
 
 def test_tiempo_de_render_acotado(serviu, settings):
     settings.PMGGT_PDF_TIEMPO_MAXIMO = 0.001
-    with pytest.raises(informes.InformeDemasiadoLento):
+    with pytest.raises(informes_pdf.InformeDemasiadoLento):
         informes.pdf_informe_etapa1(serviu)
     settings.PMGGT_PDF_TIEMPO_MAXIMO = 120
     informes.pdf_cuadro2(serviu)  # the slot is released once the slow render finishes
@@ -866,9 +873,16 @@ def test_comando_excel_usa_diagnostico_excel(serviu, tmp_path, capsys):
 
 
 def test_comando_excel_sin_modulo_da_error_claro(serviu, tmp_path, monkeypatch):
-    import sys
+    # A stage that declares no Excel export: the command says so in Spanish.
+    import dataclasses
 
-    monkeypatch.setitem(sys.modules, "diagnostico.excel", None)  # import raises ImportError
+    from pmggt import etapas
+
+    definicion = etapas.de(Documento.Etapa.DIAGNOSTICO)
+    sin_excel = dataclasses.replace(
+        definicion, informes=tuple(i for i in definicion.informes if i.formato != "xlsx")
+    )
+    monkeypatch.setitem(etapas._ETAPAS, definicion.numero, sin_excel)
     with pytest.raises(CommandError, match="Excel"):
         call_command(
             "exportar_informe",

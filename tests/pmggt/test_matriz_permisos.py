@@ -221,6 +221,21 @@ CASOS_DIAGNOSTICO = [
         estado=Estado.VISADO,
         query="?region=I",
     ),
+    # The core's one download view, for any stage's declared reports.
+    Caso("pmggt:informe", LECTURA_REGION, kwargs={"informe": "cuadros"}, query="?region=I"),
+    Caso(
+        "pmggt:informe",
+        tabla({p: 200 for p in INTERNOS}, gore=200),
+        estado=Estado.VISADO,
+        kwargs={"informe": "cuadros"},
+        query="?region=I",
+    ),
+    Caso(
+        "pmggt:informe",
+        tabla({p: 200 for p in INTERNOS}, gore=403),
+        estado=Estado.VISADO,
+        kwargs={"informe": "etapa1"},
+    ),
     Caso(
         "diagnostico:excel_importar",
         tabla({"encargada": 200, "centro_i": 200, "centro_ii": 200}),

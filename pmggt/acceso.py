@@ -1,0 +1,210 @@
+"""Who reads and who edits what, for every stage document: the one access module.
+
+Every view of every app gets its document through here:
+
+- ``documento_para(request, pk)``: the whole document. Outsiders get 404 (the document's
+  existence is not revealed); people it concerns but who may not open it now (a GORE before
+  the V°B°) get 403.
+- ``documento_para_region(request, pk, region)``: one region's part of a document with regional
+  sections, for people who may read only some regions (a GORE: its own, once visado).
+
+Regional rules, for any stage whose content is split by Centro de Responsabilidad (región):
+
+- The Encargado/a GT edits every part while the document is in Borrador.
+- An Encargado/a de Centro edits only the parts of her own Centro (región), in Borrador.
+- The Servicio's people and administrators read every region.
+- A Funcionario/a GORE reads, once the document is Visado, only the regions of its GORE.
+
+``edicion(...)`` is the one edit guard every write of stage content goes through (forms, htmx
+rows, Excel imports, demo loaders): it locks the document row, checks Borrador and the editor's
+right on that part, and names the actor in the history.
+"""
+
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from . import permisos
+from .historia import actuando_como
+from .models import Centro, Documento
+
+Estado = Documento.Estado
+
+# URL code of the part of a Servicio without Centros (its own, single "region").
+SERVICIO = "servicio"
+
+MENSAJE_NO_VISADO = (
+    "Este documento se podrá consultar cuando SUBDERE lo vise: los Gobiernos Regionales "
+    "acceden a la versión visada."
+)
+MENSAJE_REGION = (
+    "Su Gobierno Regional accede solo a la parte de su región, una vez visado el documento."
+)
+
+
+def _documento(pk: int, etapa: int | None = None) -> Documento:
+    filtros = {"pk": pk}
+    if etapa is not None:
+        filtros["etapa"] = etapa
+    return get_object_or_404(
+        Documento.objects.select_related("servicio__region", "ciclo"), **filtros
+    )
+
+
+def documento_para(request, pk: int, *, etapa: int | None = None) -> Documento:
+    """The whole document if this user may read it; 404 to outsiders, 403 to insiders."""
+    documento = _documento(pk, etapa)
+    nivel = permisos.nivel_acceso(request.user, documento)
+    if nivel is None:
+        raise Http404("Documento no encontrado.")
+    if nivel != permisos.CONTENIDO:
+        raise PermissionDenied(MENSAJE_NO_VISADO)
+    return documento
+
+
+def es_lector_interno(usuario, documento: Documento) -> bool:
+    """The Servicio's own people and administrators: they read everything, reviews included."""
+    return permisos.es_administrador(usuario) or permisos.tiene(
+        usuario, "ver_documentos", documento.servicio
+    )
+
+
+def centros_editables(usuario, documento: Documento, *, en_cualquier_estado=False) -> set:
+    """Centro ids (and None for Servicio-level parts) this user may edit now (or in Borrador)."""
+    if documento.estado != Estado.BORRADOR and not en_cualquier_estado:
+        return set()
+    if permisos.tiene(usuario, "editar_documentos", documento.servicio):
+        return {
+            None,
+            *Centro.objects.filter(servicio=documento.servicio).values_list("pk", flat=True),
+        }
+    return set(permisos.centros_editables(usuario, documento.servicio).values_list("pk", flat=True))
+
+
+def puede_editar_region(usuario, documento: Documento, centro_id: int | None) -> bool:
+    return centro_id in centros_editables(usuario, documento)
+
+
+def es_editor(usuario, servicio) -> bool:
+    """Edits some part of this Servicio's documents (in Borrador): Encargado/a GT or de Centro."""
+    return (
+        permisos.tiene(usuario, "editar_documentos", servicio)
+        or permisos.centros_editables(usuario, servicio).exists()
+    )
+
+
+def regiones_legibles(usuario, documento: Documento) -> set | None:
+    """Region codes the user may read; None means every region (and Servicio-level parts)."""
+    if es_lector_interno(usuario, documento):
+        return None
+    if documento.estado != Estado.VISADO:
+        return set()
+    legibles = set(permisos.gores_de(usuario).values_list("region__codigo", flat=True))
+    servicio = documento.servicio
+    if servicio.region_id and servicio.region.codigo in legibles and not servicio.centros.exists():
+        legibles.add(None)  # a regional Servicio's own part (no Centros) is its region's
+    return legibles
+
+
+def documento_para_region(
+    request, pk: int, region: str | None, *, etapa: int | None = None
+) -> Documento:
+    """The document if this user may read this region (None: the whole document).
+
+    Outsiders get 404; insiders without the right (e.g. a GORE asking for another region, or
+    for a document not yet visado) get 403.
+    """
+    documento = _documento(pk, etapa)
+    nivel = permisos.nivel_acceso_servicio(request.user, documento.servicio)
+    if nivel is None:
+        raise Http404("Documento no encontrado.")
+    legibles = regiones_legibles(request.user, documento)
+    if legibles is None:
+        return documento
+    servicio = documento.servicio
+    if region is None and servicio.region_id and not servicio.centros.exists():
+        # A regional Servicio without Centros: the whole document is its region's.
+        region = servicio.region.codigo
+    if region is None or region not in legibles:
+        raise PermissionDenied(MENSAJE_REGION)
+    return documento
+
+
+def region_del_documento(documento: Documento, region: str) -> tuple:
+    """(centro or None, code or None) for a URL region code; 404 if not the Servicio's."""
+    centros = {
+        c.region.codigo: c
+        for c in Centro.objects.filter(servicio=documento.servicio).select_related("region")
+    }
+    if region == SERVICIO and not centros:
+        return None, None
+    if region in centros:
+        return centros[region], region
+    raise Http404("Región no encontrada en este Servicio.")
+
+
+def parte_legible(request, pk: int, region: str, *, etapa: int | None = None) -> tuple:
+    """(documento, centro, codigo) of one region's part: 404 outsider, 403 without the right."""
+    documento = _documento(pk, etapa)
+    if permisos.nivel_acceso_servicio(request.user, documento.servicio) is None:
+        raise Http404("Documento no encontrado.")
+    centro, codigo = region_del_documento(documento, region)
+    documento_para_region(request, pk, codigo, etapa=etapa)
+    return documento, centro, codigo
+
+
+def parte_editable(request, pk: int, region: str, *, etapa: int | None = None) -> tuple:
+    """As parte_legible, and only for who edits this region (the state is checked on save)."""
+    documento, centro, codigo = parte_legible(request, pk, region, etapa=etapa)
+    centro_id = centro.pk if centro else None
+    if centro_id not in centros_editables(request.user, documento, en_cualquier_estado=True):
+        raise PermissionDenied("No tiene permiso para editar esta región.")
+    return documento, centro, codigo
+
+
+# --- The edit guard ---------------------------------------------------------------------------
+
+
+@contextmanager
+def edicion(
+    documento: Documento, actor, *, centro_id=None, toda=False, errores=None, verbo="edita"
+):
+    """Lock the document, check it is in Borrador and that actor may edit this part.
+
+    ``centro_id``: the Centro whose part is written (None: the Servicio-level part).
+    ``toda``: the writer touches several parts and checks each one itself (e.g. an import):
+    only some editing right on the document is required; the set of editable Centro ids is
+    yielded with the locked document.
+    ``verbo``: what the refusal says is done only in Borrador ("edita", "importa").
+    ``errores``: a callable(mensaje, tipo) building the exception to raise (imports report
+    their refusals in their own error type); by default the workflow's errors.
+    Yields ``(documento_bloqueado, centros_editables)`` inside a transaction, with the history
+    user set to actor.
+    """
+    from .workflow import EstadoInvalido, SinPermiso
+
+    def rechazo(mensaje, tipo):
+        if errores is not None:
+            return errores(mensaje, tipo)
+        return tipo(mensaje)
+
+    with transaction.atomic():
+        # Lock the row: the document cannot be sent, nor another write interleave (PostgreSQL).
+        doc = (
+            Documento.objects.select_for_update()
+            .select_related("servicio__region", "ciclo")
+            .get(pk=documento.pk)
+        )
+        if doc.estado != Estado.BORRADOR:
+            raise rechazo(
+                f"El documento está «{doc.get_estado_display()}»: solo se {verbo} en Borrador.",
+                EstadoInvalido,
+            )
+        editables = centros_editables(actor, doc)
+        if (toda and not editables) or (not toda and centro_id not in editables):
+            raise rechazo("No tiene permiso para editar esta parte del documento.", SinPermiso)
+        with actuando_como(actor):
+            yield doc, editables

@@ -1,0 +1,57 @@
+"""The one download view of every stage's reports and exports.
+
+URL: ``documentos/<pk>/informes/<nombre>/[?region=CODIGO]``, where ``nombre`` is a report the
+document's stage declares (``etapas.Informe``); a stage may also route its own URLs here with
+``etapa`` (and ``formato``) fixed, as Etapa I's ``diagnostico:pdf`` and ``excel_exportar`` do.
+
+- The Servicio's people and administrators download any report, of every region or one.
+- A Funcionario/a GORE downloads the reports of its own region only, once visado, and must
+  name the region (``?region=II``) of a Servicio with Centros; complete reports
+  (``solo_servicio``) need full access.
+- Outsiders get 404 (they do not learn the document exists), as elsewhere.
+"""
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+
+from pmggt import acceso, etapas
+
+from . import InformeDemasiadoLento, RegionNoEncontrada, generar
+
+logger = logging.getLogger(__name__)
+
+
+def respuesta_archivo(archivo) -> HttpResponse:
+    respuesta = HttpResponse(archivo.contenido, content_type=archivo.tipo)
+    respuesta["Content-Disposition"] = f'attachment; filename="{archivo.nombre}"'
+    respuesta["Cache-Control"] = "private, no-store"
+    respuesta["X-Content-Type-Options"] = "nosniff"
+    return respuesta
+
+
+@login_required
+@require_GET
+def descargar(request, pk: int, informe: str, etapa: int | None = None, formato: str | None = None):
+    region = (request.GET.get("region") or "").strip() or None
+    documento = acceso.documento_para_region(request, pk, region, etapa=etapa)
+    declarado = etapas.de(documento.etapa).informe(informe)
+    if declarado is None or (formato and declarado.formato != formato):
+        raise Http404("Informe desconocido.")
+    if declarado.solo_servicio or declarado.regiones is None:
+        if acceso.regiones_legibles(request.user, documento) is not None:
+            raise PermissionDenied(
+                f"El {declarado.titulo} completo solo está disponible para el Servicio."
+            )
+        region = None
+    try:
+        archivo = generar(documento, declarado, region, request.user)
+    except RegionNoEncontrada as exc:
+        raise Http404("El documento no tiene esa región.") from exc
+    except InformeDemasiadoLento as exc:
+        logger.warning("Informe %s del documento %s: %s", informe, pk, exc)
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    return respuesta_archivo(archivo)
