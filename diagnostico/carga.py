@@ -12,13 +12,9 @@ nothing.
 Keys the models do not hold ("id", "regiones", "_fuente"…) are ignored.
 """
 
-import json
 import re
-from pathlib import Path
 
-from django.conf import settings
-
-from pmggt import acceso
+from pmggt import acceso, carga
 from pmggt.models import Centro
 from pmggt.texto import normalizar
 from pmggt.workflow import DatosInvalidos
@@ -46,16 +42,7 @@ CAUSALES = {
 
 def leer(nombre: str) -> dict:
     """The content stored in fixtures/<nombre> (e.g. "diagnostico_mideplan_2009.json")."""
-    with open(Path(settings.BASE_DIR) / "fixtures" / nombre, encoding="utf-8") as archivo:
-        return json.load(archivo)
-
-
-def _guardar(obj, **valores) -> None:
-    """Save obj if it is new or any of the values changes it."""
-    if obj.pk is None or any(getattr(obj, campo) != valor for campo, valor in valores.items()):
-        for campo, valor in valores.items():
-            setattr(obj, campo, valor)
-        obj.save()
+    return carga.leer(nombre)
 
 
 def _enlazar(relacion, objetos) -> None:
@@ -85,7 +72,7 @@ def cargar_contenido(*, diagnostico: Diagnostico, datos: dict, actor) -> None:
 
     with acceso.edicion(diagnostico.documento, actor):
         cuadro2 = datos.get("cuadro2") or {}
-        _guardar(
+        carga.guardar_si_cambia(
             diagnostico,
             presentacion=normalizar(datos.get("presentacion")),
             mision=normalizar(datos.get("mision")),
@@ -144,7 +131,7 @@ def _objetivos(diagnostico, filas) -> dict[int, ObjetivoEstrategico]:
         objetivo = existentes.pop(numero, None) or ObjetivoEstrategico(
             diagnostico=diagnostico, numero=numero
         )
-        _guardar(objetivo, descripcion=normalizar(fila["descripcion"]))
+        carga.guardar_si_cambia(objetivo, descripcion=normalizar(fila["descripcion"]))
         resultado[numero] = objetivo
     for sobrante in existentes.values():
         sobrante.delete()
@@ -176,7 +163,7 @@ def _productos(diagnostico, filas, objetivos) -> dict[str, ProductoEstrategico]:
         desconocidas = causales - set(CAUSALES)
         if desconocidas:
             raise DatosInvalidos(f"Causales desconocidas: {', '.join(sorted(desconocidas))}.")
-        _guardar(
+        carga.guardar_si_cambia(
             producto,
             padre=padre,
             orden=orden,
@@ -199,7 +186,7 @@ def _clientes(diagnostico, filas, de_numeros) -> None:
     for fila in filas:
         numero = int(fila["numero"])
         cliente = existentes.pop(numero, None) or Cliente(diagnostico=diagnostico, numero=numero)
-        _guardar(cliente, nombre=normalizar(fila["nombre"]))
+        carga.guardar_si_cambia(cliente, nombre=normalizar(fila["nombre"]))
         _enlazar(cliente.productos, de_numeros(fila.get("productos", [])))
     for sobrante in existentes.values():
         sobrante.delete()
@@ -226,7 +213,7 @@ def _cuadro1(diagnostico, filas, centro, de_numeros) -> None:
                 if orden <= len(previas)
                 else FilaCuadro1(diagnostico=diagnostico)
             )
-            _guardar(
+            carga.guardar_si_cambia(
                 objeto,
                 centro=c,
                 orden=orden,
@@ -256,13 +243,14 @@ def _cuadro2(diagnostico, filas, centro) -> None:
         objeto = existentes.pop(clave, None) or FilaCuadro2(
             diagnostico=diagnostico, centro=c, informacion=fila["informacion"]
         )
-        _guardar(objeto, **{campo: normalizar(fila.get(campo)) for campo in CAMPOS_CUADRO2})
+        textos = {campo: normalizar(fila.get(campo)) for campo in CAMPOS_CUADRO2}
+        carga.guardar_si_cambia(objeto, **textos)
     for sobrante in existentes.values():
         sobrante.delete()
 
 
 def _por_posicion(existentes, filas, nuevo, valores) -> None:
     for i, fila in enumerate(filas):
-        _guardar(existentes[i] if i < len(existentes) else nuevo(), **valores(fila))
+        carga.guardar_si_cambia(existentes[i] if i < len(existentes) else nuevo(), **valores(fila))
     for sobrante in existentes[len(filas) :]:
         sobrante.delete()

@@ -84,10 +84,6 @@ def centros_editables(usuario, documento: Documento, *, en_cualquier_estado=Fals
     return set(permisos.centros_editables(usuario, documento.servicio).values_list("pk", flat=True))
 
 
-def puede_editar_region(usuario, documento: Documento, centro_id: int | None) -> bool:
-    return centro_id in centros_editables(usuario, documento)
-
-
 def es_editor(usuario, servicio) -> bool:
     """Edits some part of this Servicio's documents (in Borrador): Encargado/a GT or de Centro."""
     return (

@@ -15,12 +15,14 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CLAVE_DEMO = "demo-pmggt"
 
 
-def _leer(nombre: str):
+def leer(nombre: str):
+    """A JSON file of fixtures/ (reference data, the demo and its content)."""
     with open(FIXTURES / nombre, encoding="utf-8") as archivo:
         return json.load(archivo)
 
 
-def _guardar_si_cambia(obj, **valores) -> None:
+def guardar_si_cambia(obj, **valores) -> None:
+    """Save obj if it is new or any of the values changes it (loading twice writes nothing)."""
     if obj.pk is None or any(getattr(obj, campo) != valor for campo, valor in valores.items()):
         for campo, valor in valores.items():
             setattr(obj, campo, valor)
@@ -31,11 +33,11 @@ def _guardar_si_cambia(obj, **valores) -> None:
 def cargar_regiones(*, actor) -> int:
     """The 16 regions (north to south) and one GORE each, with its role group."""
     with actuando_como(actor):
-        for fila in _leer("regiones.json"):
+        for fila in leer("regiones.json"):
             region = Region.objects.filter(codigo=fila["codigo"]).first() or Region(
                 codigo=fila["codigo"]
             )
-            _guardar_si_cambia(
+            guardar_si_cambia(
                 region,
                 nombre=fila["nombre"],
                 nombre_corto=fila["nombre_corto"],
@@ -44,7 +46,7 @@ def cargar_regiones(*, actor) -> int:
             gore = GobiernoRegional.objects.filter(region=region).first() or GobiernoRegional(
                 region=region
             )
-            _guardar_si_cambia(gore, nombre=fila["gore"])
+            guardar_si_cambia(gore, nombre=fila["gore"])
             services.roles_asegurar(gore)
     return Region.objects.count()
 
@@ -76,19 +78,19 @@ def _objeto_rol(tipo: str, referencia):
 def cargar_demo(*, actor=None) -> dict:
     admin = actor or usuario_sistema()
     cargar_regiones(actor=admin)
-    datos = _leer("demo.json")
+    datos = leer("demo.json")
     User = get_user_model()
     with actuando_como(admin):
         services.rol_asignar(usuario=admin, tipo=GrupoRol.Tipo.ADMINISTRADOR)
         for fila in datos["ciclos"]:
             ciclo = Ciclo.objects.filter(anio=fila["anio"]).first() or Ciclo(anio=fila["anio"])
-            _guardar_si_cambia(ciclo, **{k: v for k, v in fila.items() if k != "anio"})
+            guardar_si_cambia(ciclo, **{k: v for k, v in fila.items() if k != "anio"})
         for fila in datos["servicios"]:
             servicio = Servicio.objects.filter(sigla=fila["sigla"]).first() or Servicio(
                 sigla=fila["sigla"]
             )
             region = Region.objects.get(codigo=fila["region"]) if fila["region"] else None
-            _guardar_si_cambia(
+            guardar_si_cambia(
                 servicio, nombre=fila["nombre"], ministerio=fila["ministerio"], region=region
             )
             services.roles_asegurar(servicio)
@@ -97,14 +99,14 @@ def cargar_demo(*, actor=None) -> dict:
                 centro = Centro.objects.filter(
                     servicio=servicio, region=region_c
                 ).first() or Centro(servicio=servicio, region=region_c)
-                _guardar_si_cambia(centro, nombre=c["nombre"])
+                guardar_si_cambia(centro, nombre=c["nombre"])
                 services.roles_asegurar(centro)
         for fila in datos["usuarios"]:
             usuario = User.objects.filter(username=fila["username"]).first()
             if usuario is None:
                 usuario = User(username=fila["username"])
                 usuario.set_password(CLAVE_DEMO)
-            _guardar_si_cambia(
+            guardar_si_cambia(
                 usuario,
                 first_name=fila["nombre"],
                 last_name=fila["apellido"],
