@@ -21,6 +21,7 @@ ETAPA = EtapaDef(
     puede_resolver=contenido.puede_resolver,
     regional=True,
     recortar=contenido.recortar,
+    plantilla_publica="diagnostico/_publico.html",
     informes=(*informes.INFORMES, excel.EXPORTACION),
     demo=demo.cargar,
 )

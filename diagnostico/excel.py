@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pmggt import acceso
+from pmggt import acceso, concurrencia
 from pmggt.etapas import Informe
 from pmggt.informes import excel as x
 from pmggt.informes.excel import ID, ErrorCelda, ErrorImportacion
 from pmggt.informes.pdf import RegionNoEncontrada
 from pmggt.models import Centro, Documento
 from pmggt.texto import normalizar
-from pmggt.versiones import contenido_publicado
+from pmggt.versiones import contenido_para, contenido_publicado
 
 from .contenido import CAMPOS_CUADRO2
 from .models import Causal, Diagnostico, FilaCuadro1, FilaCuadro2
@@ -223,18 +223,24 @@ def _hoja_instrucciones(wb, documento, datos, productos_usados: set | None):
 
 
 def exportar_cuadros(
-    documento: Documento, region: str | None = None, *, solo_productos_usados: bool = False
+    documento: Documento,
+    region: str | None = None,
+    *,
+    solo_productos_usados: bool = False,
+    usuario=None,
 ) -> bytes:
     """The xlsx of both cuadros; with ``region`` (a region code) only that region's sheets.
 
     ``solo_productos_usados`` (for readers of one region only, e.g. a GORE) lists in the
     instructions only the products that the exported rows mention, not the whole tree.
     Raises RegionNoEncontrada (a ValueError) if ``region`` is not one of the document's regions.
+    ``usuario``: the reader (a GORE gets the last visado version, cut to its regions).
     """
-    datos, _version = contenido_publicado(documento)
+    datos, version = contenido_para(documento, usuario)
+    documento = x.como_leido(documento, version)
     regiones = _regiones(datos)
     if region is not None:
-        regiones = [r for r in regiones if r["codigo"] == region]
+        regiones = [r for r in regiones if _codigo_efectivo(r, documento) == region]
         if not regiones:
             raise RegionNoEncontrada(f"La región {region} no corresponde a este documento.")
     wb = x.libro()
@@ -254,19 +260,54 @@ def exportar_cuadros(
             for n in f["productos"]
         }
     _hoja_instrucciones(wb, documento, datos, productos_usados)
+    if version is None:  # the live draft: its import is checked against later edits
+        x.escribir_huellas(wb, _huellas(documento, regiones))
     servicio = documento.servicio
     return x.guardar(wb, f"Cuadros I N°1 y N°2 · {servicio.sigla} {documento.ciclo.anio}")
+
+
+def _historiales_hoja(diagnostico_id: int, cuadro: str, centro_id) -> list:
+    modelo = FilaCuadro1 if cuadro == "C1" else FilaCuadro2
+    return [modelo.history.filter(diagnostico_id=diagnostico_id, centro_id=centro_id)]
+
+
+def _huellas(documento, regiones: list[dict]) -> dict[str, str]:
+    """{sheet title: huella of that region's cuadro} for the exported per-region sheets."""
+    diagnostico_id = Diagnostico.objects.filter(documento_id=documento.pk).values_list(
+        "pk", flat=True
+    )[0]
+    centros = dict(
+        Centro.objects.filter(servicio_id=documento.servicio_id).values_list("region__codigo", "pk")
+    )
+    return {
+        _hoja(cuadro, r["codigo"]): concurrencia.huella(
+            _historiales_hoja(diagnostico_id, cuadro, centros.get(r["codigo"]))
+        )
+        for r in regiones
+        for cuadro in ("C1", "C2")
+    }
 
 
 def _construir(documento, region=None, usuario=None) -> bytes:
     # Readers of one region only (a GORE) get only the products their rows mention.
     parcial = usuario is not None and acceso.regiones_legibles(usuario, documento) is not None
-    return exportar_cuadros(documento, region=region, solo_productos_usados=parcial)
+    return exportar_cuadros(
+        documento, region=region, solo_productos_usados=parcial, usuario=usuario
+    )
+
+
+def _codigo_efectivo(region: dict, documento) -> str | None:
+    """A region's code; the part of a regional Servicio without Centros has its region's code
+    (the same code the PDF reports use)."""
+    servicio = documento.servicio
+    if region["codigo"] is None and servicio.region_id and not servicio.centros.exists():
+        return servicio.region.codigo
+    return region["codigo"]
 
 
 def _codigos(documento) -> set[str]:
     datos, _version = contenido_publicado(documento)
-    return {r["codigo"] for r in _regiones(datos) if r["codigo"] is not None}
+    return {c for r in _regiones(datos) if (c := _codigo_efectivo(r, documento)) is not None}
 
 
 EXPORTACION = Informe(
@@ -333,7 +374,8 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
     leidas = []
     vistos_id = {}
     vistos_info = {}
-    for numero, valores in x.filas_con_datos(ws, fila_encabezado + 1, ancho, errores):
+    nombres = dict(indices.values())
+    for numero, valores in x.filas_con_datos(ws, fila_encabezado + 1, ancho, errores, nombres):
 
         def valor(clave, valores=valores):
             return valores[indices[clave][0]]
@@ -409,12 +451,15 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
     Returns {"hojas": [...], "creadas": n, "actualizadas": n, "eliminadas": n, "sin_cambios": n}.
     Raises ErrorImportacion (with .errores) and changes nothing if anything is wrong.
     """
-    wb = x.abrir(archivo)
+    wb = x.abrir(archivo)  # read-only, within the import limits; closed when the block ends
     # The edit guard locks the document (it cannot be sent while the import runs) and checks
     # Borrador and some editing right; each sheet's region is checked against ``editables``.
-    with acceso.edicion(documento, actor, toda=True, errores=x.error_general, verbo="importa") as (
-        doc,
-        editables,
+    with (
+        x.cerrando(wb),
+        acceso.edicion(documento, actor, toda=True, errores=x.error_general, verbo="importa") as (
+            doc,
+            editables,
+        ),
     ):
         diagnostico = Diagnostico.objects.get(documento=doc)
         hojas, errores = _validar(wb, doc, diagnostico, editables)
@@ -440,6 +485,7 @@ def _validar(
     wb, documento, diagnostico, editables: set
 ) -> tuple[list[HojaLeida], list[ErrorCelda]]:
     errores: list[ErrorCelda] = []
+    huellas = x.leer_huellas(wb)
     centros = {
         c.region.codigo.upper(): c
         for c in Centro.objects.filter(servicio=documento.servicio).select_related("region")
@@ -499,6 +545,14 @@ def _validar(
                         f"La fila con ID {fila.id} pertenece a {donde}, no a esta hoja.",
                     )
                 )
+        huella = huellas.get(titulo)
+        if huella is not None:
+            historiales = _historiales_hoja(diagnostico.pk, cuadro, centro_id)
+            try:
+                concurrencia.verificar(huella, historiales)
+            except concurrencia.EdicionConcurrente as exc:
+                errores.append(x.error_por_cambios(titulo, region_txt, exc.cambios))
+                continue
         hojas.append(HojaLeida(titulo, cuadro, codigo, centro_id, filas))
     x.ordenar_errores(wb, errores)
     if not hojas and not errores:

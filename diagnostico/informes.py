@@ -14,7 +14,7 @@ Layout (templates/diagnostico/pdf/, static/pmggt/informe.css)
 
 Rendering, the URL fetcher, the time cap, the print base layout and the V°B° block are the
 core's (``pmggt.informes``); this module builds what Etapa I prints and declares its reports
-(``INFORMES``, registered in ``diagnostico.contenido.ETAPA``).
+(``INFORMES``, registered in ``diagnostico.etapa.ETAPA``).
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ CAUSALES = dict(Causal.choices)
 LIMITE_FILA_ENTERA = 700
 
 
-def datos_informe(documento) -> dict:
-    """Content, identification and V°B° of the Diagnóstico as it must be printed now."""
-    return datos_documento(documento)
+def datos_informe(documento, usuario=None) -> dict:
+    """Content, identification and V°B° of the Diagnóstico as this user must see it printed."""
+    return datos_documento(documento, usuario)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +391,7 @@ def html_informe(datos: dict, informe: str, region: str | None = None) -> str:
 
 def _construir(informe: str):
     def construir(documento, region=None, usuario=None) -> str:
-        return html_informe(datos_informe(documento), informe, region)
+        return html_informe(datos_informe(documento, usuario), informe, region)
 
     return construir
 

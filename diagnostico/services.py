@@ -22,10 +22,62 @@ NUMERO_PRODUCTO = re.compile(r"^\d{1,3}(\.\d{1,3}){0,2}$")
 
 
 @contextmanager
-def edicion(documento: Documento, actor, centro_id=None):
-    """The edit guard on one part of the Diagnóstico; yields its (locked) Diagnostico."""
-    with acceso.edicion(documento, actor, centro_id=centro_id) as (doc, _editables):
+def edicion(documento: Documento, actor, centro_id=None, *, huella=None, parte=None):
+    """The edit guard on one part of the Diagnóstico; yields its (locked) Diagnostico.
+
+    ``huella``/``parte``: optimistic concurrency — ``parte(diagnostico)`` gives the history
+    querysets of the part being written (see ``historiales_de``)."""
+    historiales = None
+    if parte is not None:
+
+        def historiales():
+            return parte(Diagnostico.objects.get(documento_id=documento.pk))
+
+    with acceso.edicion(
+        documento, actor, centro_id=centro_id, huella=huella, historiales=historiales
+    ) as (doc, _editables):
         yield Diagnostico.objects.get(documento=doc)
+
+
+# --- The parts users edit, for optimistic concurrency ------------------------------------------
+
+SECCIONES = {
+    "definiciones": ("Diagnostico", "ObjetivoEstrategico"),
+    "productos": ("ProductoEstrategico",),
+    "clientes": ("Cliente",),
+    "otros": ("FacultadDesconcentrada", "SistemaInformacion", "EncargadoRed"),
+}
+
+
+def historiales_seccion(nombre: str):
+    """parte(diagnostico) -> the history querysets of a Servicio-level section."""
+    from . import models
+
+    def parte(diagnostico):
+        resultado = []
+        for modelo in SECCIONES[nombre]:
+            clase = getattr(models, modelo)
+            if clase is Diagnostico:
+                resultado.append(Diagnostico.history.filter(id=diagnostico.pk))
+            else:
+                resultado.append(clase.history.filter(diagnostico_id=diagnostico.pk))
+        return resultado
+
+    return parte
+
+
+def historiales_fila(fila_pk: int):
+    def parte(diagnostico):
+        return [FilaCuadro1.history.filter(id=fila_pk, diagnostico_id=diagnostico.pk)]
+
+    return parte
+
+
+def historiales_cuadro2(centro_id):
+    def parte(diagnostico):
+        return [FilaCuadro2.history.filter(diagnostico_id=diagnostico.pk, centro_id=centro_id)]
+
+    return parte
 
 
 def _centro(documento: Documento, region: str | None) -> Centro | None:
@@ -37,11 +89,20 @@ def _centro(documento: Documento, region: str | None) -> Centro | None:
 
 
 def fila_cuadro1_guardar(
-    *, documento: Documento, actor, region: str | None, datos: dict, fila: FilaCuadro1 | None = None
+    *,
+    documento: Documento,
+    actor,
+    region: str | None,
+    datos: dict,
+    fila: FilaCuadro1 | None = None,
+    huella: str | None = None,
 ) -> FilaCuadro1:
     """Create (fila=None) or update a Cuadro I N°1 row of a region (None: the Servicio's)."""
     centro = _centro(documento, region)
-    with edicion(documento, actor, centro.pk if centro else None) as diagnostico:
+    parte = historiales_fila(fila.pk) if fila is not None else None
+    with edicion(
+        documento, actor, centro.pk if centro else None, huella=huella, parte=parte
+    ) as diagnostico:
         productos = list(datos["productos"])
         if not productos:
             raise DatosInvalidos("Indique al menos un producto o subproducto.")
@@ -66,8 +127,14 @@ def fila_cuadro1_guardar(
     return fila
 
 
-def fila_cuadro1_eliminar(*, fila: FilaCuadro1, actor) -> None:
-    with edicion(fila.diagnostico.documento, actor, fila.centro_id):
+def fila_cuadro1_eliminar(*, fila: FilaCuadro1, actor, huella: str | None = None) -> None:
+    with edicion(
+        fila.diagnostico.documento,
+        actor,
+        fila.centro_id,
+        huella=huella,
+        parte=historiales_fila(fila.pk),
+    ):
         fila.delete()
 
 
@@ -92,10 +159,15 @@ def _mover(fila: FilaCuadro1, arriba: bool) -> None:
             f.save(update_fields=["orden"])
 
 
-def cuadro2_guardar(*, documento: Documento, actor, region: str | None, filas: dict) -> None:
+def cuadro2_guardar(
+    *, documento: Documento, actor, region: str | None, filas: dict, huella: str | None = None
+) -> None:
     """Save a region's Cuadro I N°2: {informacion: {campo: texto}} for the four rows."""
     centro = _centro(documento, region)
-    with edicion(documento, actor, centro.pk if centro else None) as diagnostico:
+    centro_id = centro.pk if centro else None
+    with edicion(
+        documento, actor, centro_id, huella=huella, parte=historiales_cuadro2(centro_id)
+    ) as diagnostico:
         existentes = {
             f.informacion: f
             for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro=centro)
@@ -114,9 +186,12 @@ def cuadro2_guardar(*, documento: Documento, actor, region: str | None, filas: d
             fila.save()
 
 
-def seccion_guardar(*, documento: Documento, actor, guardar) -> None:
+def seccion_guardar(
+    *, documento: Documento, actor, guardar, seccion: str | None = None, huella=None
+) -> None:
     """Save a Servicio-level section (Encargado/a GT only) through the given callable."""
-    with edicion(documento, actor):
+    parte = historiales_seccion(seccion) if seccion else None
+    with edicion(documento, actor, huella=huella, parte=parte):
         guardar()
 
 

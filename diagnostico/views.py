@@ -1,14 +1,17 @@
 """Etapa I pages: sections of the Diagnóstico and each region's Cuadros I N°1 and N°2."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pmggt import acceso, permisos, workflow
+from pmggt import acceso, concurrencia, permisos, versiones, workflow
 from pmggt.models import Documento, Observacion
 
 from . import forms, services
@@ -34,14 +37,25 @@ def _fuera_de_borrador(request, documento):
     return redirect("pmggt:documento", pk=documento.pk)
 
 
-def _editar_seccion(request, pk, titulo, plantilla, construir, guardar_todo):
-    """Shared flow of the section pages: build forms, validate all, save all or nothing."""
+def _huella_enviada(request) -> str | None:
+    return request.POST.get(concurrencia.CAMPO) if request.method == "POST" else None
+
+
+def _editar_seccion(request, pk, titulo, plantilla, construir, guardar_todo, seccion):
+    """Shared flow of the section pages: build forms, validate all, save all or nothing.
+
+    A save from a stale state (someone saved the section since the form was drawn) is refused
+    and the form comes back with the user's text, what changed, and the new huella."""
     diagnostico = _seccion_editable(request, pk)
     documento = diagnostico.documento
     if not workflow.puede_editar(documento, request.user):
         return _fuera_de_borrador(request, documento)
     datos = request.POST if request.method == "POST" else None
     formularios = construir(diagnostico, datos)
+    parte = services.historiales_seccion(seccion)
+    huella = _huella_enviada(request)
+    cambios = []
+    estado = 200
     if request.method == "POST":
         if all(f.is_valid() for f in formularios.values()):
             try:
@@ -49,18 +63,35 @@ def _editar_seccion(request, pk, titulo, plantilla, construir, guardar_todo):
                     documento=documento,
                     actor=request.user,
                     guardar=lambda: guardar_todo(diagnostico, formularios),
+                    seccion=seccion,
+                    huella=huella,
                 )
+            except concurrencia.EdicionConcurrente as exc:
+                messages.error(request, str(exc))
+                cambios, huella, estado = exc.cambios, None, 409
             except workflow.ErrorFlujo as exc:
                 messages.error(request, str(exc))
                 return redirect("pmggt:documento", pk=documento.pk)
-            messages.success(request, f"{titulo}: cambios guardados.")
-            return redirect("pmggt:documento", pk=documento.pk)
-        messages.error(request, "Revise los campos marcados: no se guardó ningún cambio.")
+            else:
+                messages.success(request, f"{titulo}: cambios guardados.")
+                return redirect("pmggt:documento", pk=documento.pk)
+        else:
+            messages.error(request, "Revise los campos marcados: no se guardó ningún cambio.")
+            estado = 400
+    if huella is None:
+        huella = concurrencia.huella(parte(diagnostico))
     return render(
         request,
         plantilla,
-        {"documento": documento, "diagnostico": diagnostico, "titulo": titulo, **formularios},
-        status=400 if request.method == "POST" else 200,
+        {
+            "documento": documento,
+            "diagnostico": diagnostico,
+            "titulo": titulo,
+            "huella": huella,
+            "cambios": cambios,
+            **formularios,
+        },
+        status=estado,
     )
 
 
@@ -77,7 +108,13 @@ def editar(request, pk):
         f["objetivos"].save()
 
     return _editar_seccion(
-        request, pk, "Definiciones estratégicas", "diagnostico/editar.html", construir, guardar
+        request,
+        pk,
+        "Definiciones estratégicas",
+        "diagnostico/editar.html",
+        construir,
+        guardar,
+        "definiciones",
     )
 
 
@@ -97,6 +134,7 @@ def productos(request, pk):
         "diagnostico/productos.html",
         construir,
         guardar,
+        "productos",
     )
 
 
@@ -115,6 +153,7 @@ def clientes(request, pk):
         "diagnostico/clientes.html",
         construir,
         guardar,
+        "clientes",
     )
 
 
@@ -138,6 +177,7 @@ def otros(request, pk):
         "diagnostico/otros.html",
         construir,
         guardar,
+        "otros",
     )
 
 
@@ -152,7 +192,57 @@ def _cuadro_editable(request, pk, region):
     return acceso.parte_editable(request, pk, region, etapa=Documento.Etapa.DIAGNOSTICO)
 
 
+def _contexto_publico(request, documento, centro, codigo, region, lectura) -> dict:
+    """A region's cuadros as a reader outside the Servicio sees them: the visado version's rows
+    of that region, with no observaciones (``pmggt.acceso.lectura_de``)."""
+    contenido = versiones.recortar(lectura.version.contenido, documento, request.user)
+    nombres = {p["numero"]: p["nombre"] for p in contenido.get("productos") or []}
+    causales = dict(Causal.choices)
+    filas = [
+        SimpleNamespace(
+            pk=f["id"],
+            lista_productos=[
+                SimpleNamespace(numero=n, nombre=nombres.get(n, "")) for n in f["productos"]
+            ],
+            causal_etiqueta=causales.get(f.get("causal"), ""),
+            celdas=[(c, ETIQUETAS_CUADRO1[c], f.get(c, ""), [], "") for c in CAMPOS_CUADRO1],
+        )
+        for f in contenido.get("cuadro1") or []
+        if f.get("region") == codigo
+    ]
+    cuadro2 = contenido.get("cuadro2") or {}
+    filas2 = {f["informacion"]: f for f in cuadro2.get("filas") or [] if f.get("region") == codigo}
+    filas_c2 = [
+        (
+            clave,
+            etiqueta,
+            [
+                (c, ETIQUETAS_CUADRO2[c], filas2.get(clave, {}).get(c, ""), [], "")
+                for c in CAMPOS_CUADRO2
+            ],
+        )
+        for clave, etiqueta in FilaCuadro2.Informacion.choices
+    ]
+    return {
+        "documento": documento,
+        "centro": centro,
+        "codigo": codigo,
+        "region": region,
+        "filas": filas,
+        "filas_c2": filas_c2,
+        "cuadro2_no_pertinente": bool(cuadro2.get("no_pertinente")),
+        "cuadro2_motivo": cuadro2.get("motivo", ""),
+        "version_publica": lectura.version,
+        "puede_editar": False,
+        "puede_observar": False,
+        "puede_observar_fuera_de_formulario": False,
+    }
+
+
 def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
+    lectura = acceso.lectura_de(request.user, documento)
+    if not lectura.interna:
+        return _contexto_publico(request, documento, centro, codigo, region, lectura)
     diagnostico = Diagnostico.objects.get(documento=documento)
     filas = list(
         FilaCuadro1.objects.filter(diagnostico=diagnostico, centro=centro).prefetch_related(
@@ -175,7 +265,16 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
     )
     puede_observar = workflow.puede_observar(documento, request.user)
     causales = dict(Causal.choices)
+    # One query for every row's huella (optimistic concurrency of row edits and deletes).
+    huellas = {
+        r["id"]: r["ultima"].isoformat()
+        for r in FilaCuadro1.history.filter(diagnostico_id=diagnostico.pk, centro=centro)
+        .values("id")
+        .annotate(ultima=Max("history_date"))
+    }
     for fila in filas:
+        fila.huella = huellas.get(fila.pk, "")
+        fila.lista_productos = list(fila.productos.all())  # prefetched
         fila.celdas = [
             (
                 c,
@@ -218,6 +317,12 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
         "region": region,
         "filas": filas,
         "filas_c2": filas_c2,
+        "huella_cuadro2": extra.pop("huella_cuadro2", None)
+        or concurrencia.huella(
+            services.historiales_cuadro2(centro.pk if centro else None)(diagnostico)
+        ),
+        "cuadro2_no_pertinente": diagnostico.cuadro2_no_pertinente,
+        "cuadro2_motivo": diagnostico.cuadro2_motivo,
         "puede_editar": puede_editar,
         "puede_observar": puede_observar,
         # HTML forms cannot nest: no "observar" forms inside the editable Cuadro I N°2 form.
@@ -286,6 +391,8 @@ def fila_editar(request, pk, region, fila_pk):
     form = forms.FilaCuadro1Form(
         request.POST or None, instance=fila, diagnostico=diagnostico, prefix=f"f{fila.pk}"
     )
+    huella = _huella_enviada(request)
+    cambios = []
     if request.method == "POST" and form.is_valid():
         try:
             fila = services.fila_cuadro1_guardar(
@@ -294,19 +401,29 @@ def fila_editar(request, pk, region, fila_pk):
                 region=codigo,
                 datos=form.cleaned_data,
                 fila=fila,
+                huella=huella,
             )
         except workflow.SinPermiso as exc:
             raise PermissionDenied(str(exc)) from exc
+        except concurrencia.EdicionConcurrente as exc:
+            # The row changed since it was opened: the form comes back with the typed text.
+            messages.error(request, str(exc))
+            cambios, huella = exc.cambios, None
         except workflow.ErrorFlujo as exc:
             messages.error(request, str(exc))
             return _volver_al_cuadro(documento, region)
-        if request.htmx:
-            contexto = _contexto_cuadro(request, documento, centro, codigo, region)
-            fila = next(f for f in contexto["filas"] if f.pk == fila.pk)
-            return render(request, "diagnostico/_fila_cuadro1.html", {**contexto, "fila": fila})
-        messages.success(request, "Fila guardada.")
-        return _volver_al_cuadro(documento, region, f"#fila-c1-{fila.pk}")
+        else:
+            if request.htmx:
+                contexto = _contexto_cuadro(request, documento, centro, codigo, region)
+                fila = next(f for f in contexto["filas"] if f.pk == fila.pk)
+                return render(request, "diagnostico/_fila_cuadro1.html", {**contexto, "fila": fila})
+            messages.success(request, "Fila guardada.")
+            return _volver_al_cuadro(documento, region, f"#fila-c1-{fila.pk}")
+    if huella is None:
+        huella = concurrencia.huella(services.historiales_fila(fila.pk)(diagnostico))
     contexto = {
+        "huella": huella,
+        "cambios": cambios,
         "documento": documento,
         "region": region,
         "codigo": codigo,
@@ -319,7 +436,9 @@ def fila_editar(request, pk, region, fila_pk):
     )
     # htmx swaps only 2xx answers: an invalid inline form comes back as 200 to be shown in place.
     invalido = request.method == "POST" and not request.htmx
-    return render(request, plantilla, contexto, status=400 if invalido else 200)
+    return render(
+        request, plantilla, contexto, status=(409 if cambios else 400) if invalido else 200
+    )
 
 
 @require_POST
@@ -328,7 +447,9 @@ def fila_eliminar(request, pk, region, fila_pk):
     documento, centro, codigo = _cuadro_editable(request, pk, region)
     fila = _fila(documento, centro, fila_pk)
     try:
-        services.fila_cuadro1_eliminar(fila=fila, actor=request.user)
+        services.fila_cuadro1_eliminar(
+            fila=fila, actor=request.user, huella=_huella_enviada(request)
+        )
     except workflow.SinPermiso as exc:
         raise PermissionDenied(str(exc)) from exc
     except workflow.ErrorFlujo as exc:
@@ -359,6 +480,7 @@ def fila_mover(request, pk, region, fila_pk):
 def cuadro2_guardar(request, pk, region):
     documento, centro, codigo = _cuadro_editable(request, pk, region)
     formularios = forms.cuadro2_formularios({}, request.POST)
+    extra, estado = {}, 400
     if all(f.is_valid() for _, _, f in formularios):
         try:
             services.cuadro2_guardar(
@@ -366,16 +488,26 @@ def cuadro2_guardar(request, pk, region):
                 actor=request.user,
                 region=codigo,
                 filas={clave: f.cleaned_data for clave, _, f in formularios},
+                huella=_huella_enviada(request),
             )
         except workflow.SinPermiso as exc:
             raise PermissionDenied(str(exc)) from exc
+        except concurrencia.EdicionConcurrente as exc:
+            # Someone saved this region's Cuadro I N°2 meanwhile: keep the typed text.
+            messages.error(request, str(exc))
+            extra, estado = {"cambios": exc.cambios}, 409
         except workflow.ErrorFlujo as exc:
             messages.error(request, str(exc))
+            return _volver_al_cuadro(documento, region, "#cuadro2")
         else:
             messages.success(request, "Cuadro I N°2 guardado.")
-        return _volver_al_cuadro(documento, region, "#cuadro2")
-    contexto = _contexto_cuadro(request, documento, centro, codigo, region, forms_c2=formularios)
-    return render(request, "diagnostico/cuadro.html", contexto, status=400)
+            return _volver_al_cuadro(documento, region, "#cuadro2")
+    else:
+        extra["huella_cuadro2"] = _huella_enviada(request)
+    contexto = _contexto_cuadro(
+        request, documento, centro, codigo, region, forms_c2=formularios, **extra
+    )
+    return render(request, "diagnostico/cuadro.html", contexto, status=estado)
 
 
 @require_POST

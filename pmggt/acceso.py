@@ -13,7 +13,12 @@ Regional rules, for any stage whose content is split by Centro de Responsabilida
 - The Encargado/a GT edits every part while the document is in Borrador.
 - An Encargado/a de Centro edits only the parts of her own Centro (región), in Borrador.
 - The Servicio's people and administrators read every region.
-- A Funcionario/a GORE reads, once the document is Visado, only the regions of its GORE.
+- A Funcionario/a GORE reads, once the document has a visado version, only that version and
+  only the regions of its GORE: never observaciones, return comments, drafts or versions that
+  were not visado; while a modification is in progress it keeps reading the last visado one.
+
+What each reader may see is decided here, once (``lectura_de``), and applied by every page,
+partial, download, diff, version and timeline of every stage.
 
 ``edicion(...)`` is the one edit guard every write of stage content goes through (forms, htmx
 rows, Excel imports, demo loaders): it locks the document row, checks Borrador and the editor's
@@ -21,6 +26,7 @@ right on that part, and names the actor in the history.
 """
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -29,7 +35,7 @@ from django.shortcuts import get_object_or_404
 
 from . import permisos
 from .historia import actuando_como
-from .models import Centro, Documento
+from .models import Centro, Documento, Transicion, VersionDocumento
 
 Estado = Documento.Estado
 
@@ -96,13 +102,62 @@ def regiones_legibles(usuario, documento: Documento) -> set | None:
     """Region codes the user may read; None means every region (and Servicio-level parts)."""
     if es_lector_interno(usuario, documento):
         return None
-    if documento.estado != Estado.VISADO:
+    if documento.version_visada is None:
         return set()
     legibles = set(permisos.gores_de(usuario).values_list("region__codigo", flat=True))
     servicio = documento.servicio
     if servicio.region_id and servicio.region.codigo in legibles and not servicio.centros.exists():
         legibles.add(None)  # a regional Servicio's own part (no Centros) is its region's
     return legibles
+
+
+@dataclass(frozen=True)
+class Lectura:
+    """What one reader may see of one document.
+
+    ``interna``: the Servicio's own people and administrators — the live draft, every version,
+    observaciones, comments and the timeline. Otherwise (a GORE) only ``version`` (the last
+    visado version) cut to ``regiones`` (codes; None for a regional Servicio's own part), and
+    only the numbers in ``versiones`` (the versions that were visado).
+    """
+
+    interna: bool
+    regiones: frozenset | None = None
+    version: VersionDocumento | None = None
+    versiones: frozenset = frozenset()
+
+    @property
+    def ve_observaciones(self) -> bool:
+        """Observaciones, return and transition comments, drafts: the review's own business."""
+        return self.interna
+
+    def puede_ver_version(self, numero) -> bool:
+        return self.interna or numero in self.versiones
+
+
+def numeros_visados(documento: Documento) -> frozenset:
+    """Numbers of the versions of this document that SUBDERE visó (the official records)."""
+    return frozenset(
+        Transicion.objects.filter(
+            documento_id=documento.pk, accion=Transicion.Accion.VISAR
+        ).values_list("version", flat=True)
+    )
+
+
+def lectura_de(usuario, documento: Documento) -> Lectura | None:
+    """The one rule of what this user may read of this document (None: not its content)."""
+    if es_lector_interno(usuario, documento):
+        return Lectura(interna=True)
+    legibles = regiones_legibles(usuario, documento)
+    if not legibles:
+        return None
+    version = VersionDocumento.objects.get(documento=documento, numero=documento.version_visada)
+    return Lectura(
+        interna=False,
+        regiones=frozenset(legibles),
+        version=version,
+        versiones=numeros_visados(documento),
+    )
 
 
 def documento_para_region(
@@ -166,7 +221,15 @@ def parte_editable(request, pk: int, region: str, *, etapa: int | None = None) -
 
 @contextmanager
 def edicion(
-    documento: Documento, actor, *, centro_id=None, toda=False, errores=None, verbo="edita"
+    documento: Documento,
+    actor,
+    *,
+    centro_id=None,
+    toda=False,
+    errores=None,
+    verbo="edita",
+    huella: str | None = None,
+    historiales=None,
 ):
     """Lock the document, check it is in Borrador and that actor may edit this part.
 
@@ -175,6 +238,9 @@ def edicion(
     only some editing right on the document is required; the set of editable Centro ids is
     yielded with the locked document.
     ``verbo``: what the refusal says is done only in Borrador ("edita", "importa").
+    ``huella`` / ``historiales``: optimistic concurrency (``pmggt.concurrencia``): the huella
+    the form was drawn with and a callable giving the part's history querysets; a part saved
+    by someone else since is refused with ``EdicionConcurrente``, under the lock.
     ``errores``: a callable(mensaje, tipo) building the exception to raise (imports report
     their refusals in their own error type); by default the workflow's errors.
     Yields ``(documento_bloqueado, centros_editables)`` inside a transaction, with the history
@@ -189,8 +255,10 @@ def edicion(
 
     with transaction.atomic():
         # Lock the row: the document cannot be sent, nor another write interleave (PostgreSQL).
+        # of=("self",): only the document row is locked (PostgreSQL refuses FOR UPDATE on the
+        # nullable side of the outer join to the Servicio's region).
         doc = (
-            Documento.objects.select_for_update()
+            Documento.objects.select_for_update(of=("self",))
             .select_related("servicio__region", "ciclo")
             .get(pk=documento.pk)
         )
@@ -202,5 +270,9 @@ def edicion(
         editables = centros_editables(actor, doc)
         if (toda and not editables) or (not toda and centro_id not in editables):
             raise rechazo("No tiene permiso para editar esta parte del documento.", SinPermiso)
+        if historiales is not None:
+            from .concurrencia import verificar
+
+            verificar(huella, historiales())
         with actuando_como(actor):
             yield doc, editables

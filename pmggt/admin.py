@@ -1,8 +1,13 @@
-"""Spanish admin for the Administrador/a SUBDERE: organisations, cycles, users and roles."""
+"""Spanish admin for the Administrador/a SUBDERE: organisations, cycles, users and roles.
+
+Nothing with history is deleted here: users, Servicios and Centros are deactivated (their
+history keeps its attribution), and history is read-only (no "revert").
+"""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -10,14 +15,39 @@ from .historia import actuando_como
 from .models import Centro, Ciclo, GobiernoRegional, GrupoRol, Region, Servicio
 
 
+class HistorialSoloLectura(SimpleHistoryAdmin):
+    """The history pages show past versions but never restore one."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a POST to this page even with the revert button hidden.
+        if request.method != "GET":
+            raise PermissionDenied("El historial es de solo lectura.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class SinEliminar:
+    """Deactivate instead of deleting: no delete permission, no bulk delete action."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        acciones = super().get_actions(request)
+        acciones.pop("delete_selected", None)
+        return acciones
+
+
 @admin.register(Region)
-class RegionAdmin(SimpleHistoryAdmin):
+class RegionAdmin(SinEliminar, HistorialSoloLectura):
     list_display = ["codigo", "nombre", "orden"]
     ordering = ["orden"]
 
 
 @admin.register(GobiernoRegional)
-class GobiernoRegionalAdmin(SimpleHistoryAdmin):
+class GobiernoRegionalAdmin(SinEliminar, HistorialSoloLectura):
     list_display = ["nombre", "region"]
 
     def save_model(self, request, obj, form, change):
@@ -29,11 +59,17 @@ class GobiernoRegionalAdmin(SimpleHistoryAdmin):
 class CentroInline(admin.TabularInline):
     model = Centro
     extra = 0
-    fields = ["region", "nombre"]
+    fields = ["region", "nombre", "activo"]
+    # Deactivated from the Centro's own page (CentroAdmin), which withdraws its grants.
+    readonly_fields = ["activo"]
+    can_delete = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Servicio)
-class ServicioAdmin(SimpleHistoryAdmin):
+class ServicioAdmin(SinEliminar, HistorialSoloLectura):
     list_display = ["nombre", "sigla", "ministerio", "region", "activo"]
     list_filter = ["activo", "ministerio"]
     search_fields = ["nombre", "sigla", "ministerio"]
@@ -49,22 +85,23 @@ class ServicioAdmin(SimpleHistoryAdmin):
         super().save_formset(request, form, formset, change)
         with actuando_como(request.user):
             for centro in Centro.objects.filter(servicio=form.instance):
-                services.roles_asegurar(centro)
+                # An inactive Centro keeps its group but loses its grants.
+                services.centro_permisos_sincronizar(centro)
 
 
 @admin.register(Centro)
-class CentroAdmin(SimpleHistoryAdmin):
-    list_display = ["nombre", "servicio", "region"]
-    list_filter = ["servicio", "region"]
+class CentroAdmin(SinEliminar, HistorialSoloLectura):
+    list_display = ["nombre", "servicio", "region", "activo"]
+    list_filter = ["activo", "servicio", "region"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         with actuando_como(request.user):
-            services.roles_asegurar(obj)
+            services.centro_permisos_sincronizar(obj)
 
 
 @admin.register(Ciclo)
-class CicloAdmin(SimpleHistoryAdmin):
+class CicloAdmin(SinEliminar, HistorialSoloLectura):
     list_display = [
         "anio",
         "abierto",
@@ -76,7 +113,7 @@ class CicloAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(GrupoRol)
-class GrupoRolAdmin(SimpleHistoryAdmin):
+class GrupoRolAdmin(HistorialSoloLectura):
     list_display = ["grupo", "tipo", "servicio", "centro", "gore", "miembros"]
     list_filter = ["tipo", "servicio"]
     search_fields = ["grupo__name"]
@@ -104,7 +141,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UsuarioAdmin(UserAdmin, SimpleHistoryAdmin):
+class UsuarioAdmin(SinEliminar, UserAdmin, HistorialSoloLectura):
     filter_horizontal = ["groups"]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "roles"]
 

@@ -77,13 +77,16 @@ class EtapaDef:
     historiales: Callable | None = None
     # Whether someone other than the Encargado/a GT may resolve this observación.
     puede_resolver: Callable | None = None
+    # What readers outside the Servicio (a GORE) see above the visado content on the document
+    # page (rendered with the cut visado content as "c"); the core lists the content anyway.
+    plantilla_publica: str | None = None
     # Content split by Centro de Responsabilidad (región): regional editors and readers apply.
     regional: bool = False
     # The content limited to what this user may read (e.g. a GORE: its region's part only).
     recortar: Callable | None = None
     # Reports and exports, in the order pages list them.
     informes: tuple[Informe, ...] = ()
-    # Loads the stage's demo content: demo(servicio, ciclo, referencia: dict) -> bool (created).
+    # Loads the stage's demo content: demo(datos of fixtures/demo.json) -> [siglas created].
     demo: Callable | None = None
     # Why a visado document cannot be reopened now (None: it can); default: always allowed.
     puede_solicitar_modificacion: Callable | None = None

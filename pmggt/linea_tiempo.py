@@ -32,9 +32,11 @@ def _nombre_registro(registro) -> str:
     return f"{modelo.verbose_name} {numero}" if numero else str(modelo.verbose_name)
 
 
-def _ediciones(registros) -> list[Evento]:
+def ediciones(registros, previos: dict | None = None) -> list[Evento]:
+    """Edit events of these history records; ``previos`` gives, per (model, id), the record
+    before the first one here (so the first change can name its fields)."""
     eventos = []
-    previo_por_objeto = {}
+    previo_por_objeto = dict(previos or {})
     for reg in sorted(registros, key=lambda r: (r.history_date, r.history_id)):
         nombre = _nombre_registro(reg)
         # Records of several models are mixed here: their ids overlap.
@@ -111,5 +113,5 @@ def linea_de_tiempo(documento: Documento) -> list[Evento]:
         registros = []
         for qs in definicion.historiales(documento):
             registros.extend(qs.select_related("history_user"))
-        eventos.extend(_ediciones(registros))
+        eventos.extend(ediciones(registros))
     return sorted(eventos, key=lambda e: e.fecha)

@@ -88,5 +88,6 @@ def nivel_acceso(usuario, documento: Documento) -> str | None:
     if es_administrador(usuario) or tiene(usuario, "ver_documentos", documento.servicio):
         return CONTENIDO
     if concierne_a_gore(usuario, documento.servicio):
-        return CONTENIDO if documento.estado == Documento.Estado.VISADO else CONOCE
+        # A GORE reads the last visado version (also while a modification is in progress).
+        return CONTENIDO if documento.version_visada is not None else CONOCE
     return None

@@ -21,7 +21,7 @@ def _con_resumen(qs, usuario):
     else:
         abrible = Case(
             When(servicio__in=_servicios(usuario, "ver_documentos"), then=Value(True)),
-            When(estado=Estado.VISADO, then=Value(True)),
+            When(version_visada__isnull=False, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         )

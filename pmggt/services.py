@@ -9,12 +9,16 @@ from . import etapas, permisos
 from .historia import actuando_como
 from .models import (
     Centro,
+    CentroGroupObjectPermission,
+    CentroUserObjectPermission,
     Ciclo,
     Documento,
     GobiernoRegional,
+    GoreGroupObjectPermission,
     GrupoRol,
     Observacion,
     Servicio,
+    ServicioGroupObjectPermission,
     Transicion,
 )
 from .workflow import DatosInvalidos, EstadoInvalido, SinPermiso
@@ -223,3 +227,74 @@ def observacion_resolver(*, observacion: Observacion, actor) -> Observacion:
     with actuando_como(actor):
         obs.save()
     return obs
+
+
+# --- Withdrawing grants: a deactivated or deleted Centro, a deleted role. ---
+
+
+def rol_permisos_revocar(*, grupo_id: int, tipo: str) -> int:
+    """Remove every object permission a role group holds (and the administrators' model
+    permissions): the group and its members stay, for the record, but it grants nothing."""
+    from guardian.models import GroupObjectPermission
+
+    borradas = 0
+    for modelo in (
+        ServicioGroupObjectPermission,
+        CentroGroupObjectPermission,
+        GoreGroupObjectPermission,
+        GroupObjectPermission,  # guardian's generic table, in case anything landed there
+    ):
+        borradas += modelo.objects.filter(group_id=grupo_id).delete()[0]
+    if tipo == Tipo.ADMINISTRADOR:
+        borradas += Group.permissions.through.objects.filter(group_id=grupo_id).delete()[0]
+    return borradas
+
+
+def centro_permisos_revocar(centro: Centro) -> int:
+    """Withdraw the grants of the Centro's role groups (on the Centro and on its Servicio)
+    and any other grant on the Centro: its former Encargado/a no longer reads the documents."""
+    borradas = 0
+    for grupo_id, tipo in GrupoRol.objects.filter(centro=centro).values_list("grupo_id", "tipo"):
+        borradas += rol_permisos_revocar(grupo_id=grupo_id, tipo=tipo)
+    borradas += CentroGroupObjectPermission.objects.filter(content_object=centro).delete()[0]
+    borradas += CentroUserObjectPermission.objects.filter(content_object=centro).delete()[0]
+    return borradas
+
+
+def centro_permisos_otorgar(centro: Centro) -> None:
+    """Create the Centro's role groups if missing and (re)grant what PERMISOS_ROL says."""
+    for grupo in roles_asegurar(centro):
+        tipo = grupo.rol.tipo
+        for destino, codenames in PERMISOS_ROL[tipo]:
+            objetivo = centro.servicio if destino == "servicio" else centro
+            for codename in codenames:
+                assign_perm(f"pmggt.{codename}", grupo, objetivo)
+
+
+def centro_permisos_sincronizar(centro: Centro) -> None:
+    """Grants follow Centro.activo: an active Centro's role grants, none for an inactive one."""
+    if centro.activo:
+        centro_permisos_otorgar(centro)
+    else:
+        centro_permisos_revocar(centro)
+
+
+@transaction.atomic
+def centro_desactivar(*, centro: Centro, actor) -> int:
+    """Deactivate a Centro (never delete it: its history stays) and withdraw its grants."""
+    if centro.activo:
+        centro.activo = False
+        with actuando_como(actor):
+            centro.save(update_fields=["activo"])
+    return centro_permisos_revocar(centro)
+
+
+@transaction.atomic
+def centro_activar(*, centro: Centro, actor) -> None:
+    """Reactivate a Centro: its role group (same members) holds its grants again."""
+    if not centro.activo:
+        centro.activo = True
+        with actuando_como(actor):
+            centro.save(update_fields=["activo"])
+    with actuando_como(actor):
+        centro_permisos_otorgar(centro)

@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Logs 403/404 refusals and marks HTML responses no-store; then the absolute session limit.
+    "pmggt.middleware.SeguridadMiddleware",
+    "pmggt.middleware.SesionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,6 +125,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Spanish/Chilean common passwords (fixtures/contrasenas_comunes.txt), also with a year.
+    {"NAME": "pmggt.seguridad.ContrasenaComunValidator"},
 ]
 
 LOGIN_URL = "login"
@@ -171,13 +176,18 @@ SITIO_URL = env("SITIO_URL", "http://127.0.0.1:8000")
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ... and at the latest this many hours after logging in, however active (pmggt.middleware).
+PMGGT_SESION_MAXIMA_HORAS = float(env("PMGGT_SESION_MAXIMA_HORAS", "10"))
 
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HORAS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/bloqueado.html"
-AXES_RESET_ON_SUCCESS = True
+# A success does not erase earlier failures: they still count (within the cool-off, counted from
+# the last failure) and stay on record; every failure is also kept in AccessFailureLog.
+AXES_RESET_ON_SUCCESS = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Behind N trusted reverse proxies, the client address comes from X-Forwarded-For; otherwise
 # every client would share the proxy's address and one person's failures would lock everyone.
 PROXIES_CONFIABLES = int(env("PROXIES_CONFIABLES", "0"))
@@ -204,6 +214,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 
+# Admin history is read-only: no "revert" (pmggt.admin also refuses the POST).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -213,13 +226,38 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Security events (refusals, failed logins, lockouts): JSON lines on stderr and, if
+# PMGGT_LOG_SEGURIDAD names a file, also there (WatchedFileHandler: logrotate-friendly).
+PMGGT_LOG_SEGURIDAD = env("PMGGT_LOG_SEGURIDAD")
+_manejadores_seguridad = ["seguridad"] + (["seguridad_archivo"] if PMGGT_LOG_SEGURIDAD else [])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "pmggt.seguridad.FormatoJSON"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "seguridad": {"class": "logging.StreamHandler", "formatter": "json"},
+        **(
+            {
+                "seguridad_archivo": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": PMGGT_LOG_SEGURIDAD,
+                    "formatter": "json",
+                    "encoding": "utf-8",
+                }
+            }
+            if PMGGT_LOG_SEGURIDAD
+            else {}
+        ),
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every layout step at INFO: keep only its warnings.
     "loggers": {
+        "pmggt.seguridad": {
+            "handlers": _manejadores_seguridad,
+            "level": "INFO",
+            "propagate": False,
+        },
+        # WeasyPrint narrates every layout step at INFO: keep only its warnings.
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

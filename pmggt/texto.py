@@ -64,6 +64,15 @@ def bloques(texto: str | None) -> list[Bloque]:
     return [b for b in resultado if b.tipo != "corte"]
 
 
+# Characters an xlsx (XML 1.0) cannot hold: C0 controls but tab, LF and CR; surrogates; U+FFFE and
+# U+FFFF. They are dropped before writing a cell.
+NO_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NO_XML_INICIAL = re.compile(f"^{NO_XML.pattern}+")
+
+
 def es_formula(texto: str) -> bool:
-    """Text a spreadsheet would take as a formula (must be written as a string)."""
+    """Text a spreadsheet would take as a formula (must be written as a string): it starts with
+    "=", "+", "-", "@", a tab or a CR once the leading characters an xlsx cannot hold (NUL…)
+    are dropped, as they are when written."""
+    texto = _NO_XML_INICIAL.sub("", texto or "", count=1)
     return bool(texto) and texto[0] in "=+-@\t\r"

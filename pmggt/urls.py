@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views
+from . import views, views_sesion
 from .informes import views as informes_views
 
 
@@ -54,6 +54,7 @@ app_patterns = (
             views.observacion_resolver,
             name="observacion_resolver",
         ),
+        path("sesion/mantener/", views_sesion.sesion_mantener, name="sesion_mantener"),
     ],
     "pmggt",
 )

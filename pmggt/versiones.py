@@ -20,6 +20,36 @@ def contenido_publicado(documento: Documento) -> tuple[dict, VersionDocumento | 
     return etapas.de(documento.etapa).contenido(documento), None
 
 
+def contenido_para(documento: Documento, usuario=None) -> tuple[dict, VersionDocumento | None]:
+    """(content, version) this user may read, as every page, report and export shows it.
+
+    The Servicio's people (and the command line, ``usuario=None``) read ``contenido_publicado``;
+    a reader outside the Servicio (a GORE) reads the last visado version only, cut by the stage
+    to its regions (``acceso.lectura_de`` decides). Raises PermissionDenied if the user may read
+    no content of this document.
+    """
+    if usuario is None:
+        return contenido_publicado(documento)
+    from django.core.exceptions import PermissionDenied
+
+    from . import acceso
+
+    lectura = acceso.lectura_de(usuario, documento)
+    if lectura is None:
+        raise PermissionDenied(acceso.MENSAJE_NO_VISADO)
+    if lectura.interna:
+        return contenido_publicado(documento)
+    return recortar(lectura.version.contenido, documento, usuario), lectura.version
+
+
+def recortar(contenido: dict, documento: Documento, usuario) -> dict:
+    """The content limited to what this user may read (the stage says how to cut it)."""
+    definicion = etapas.de(documento.etapa)
+    if definicion.recortar is None or usuario is None:
+        return contenido
+    return definicion.recortar(contenido, documento, usuario)
+
+
 def version_visada(documento: Documento) -> VersionDocumento | None:
     """The official record of the document (its last visado version), if it has one."""
     if documento.version_visada is None:

@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import acceso, diferencias, etapas, permisos, selectors, services, workflow
+from . import acceso, diferencias, etapas, permisos, selectors, services, versiones, workflow
 from .forms import (
     AccionVersionForm,
     ComentarioForm,
@@ -148,7 +149,49 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
 @login_required
 def documento(request, pk):
     doc = acceso.documento_para(request, pk)
+    lectura = acceso.lectura_de(request.user, doc)
+    if not lectura.interna:
+        return render(
+            request, "pmggt/documento_publico.html", _contexto_publico(request, doc, lectura)
+        )
     return render(request, "pmggt/documento.html", _contexto_documento(request, doc))
+
+
+def _contexto_publico(request, documento: Documento, lectura) -> dict:
+    """The document as a reader outside the Servicio sees it: the visado record of its regions,
+    with no observaciones, comments, drafts or timeline (``acceso.lectura_de``)."""
+    definicion = etapas.de(documento.etapa)
+    version = lectura.version
+    contenido = versiones.recortar(version.contenido, documento, request.user)
+    visacion = (
+        Transicion.objects.filter(documento=documento, accion=Accion.VISAR, version=version.numero)
+        .select_related("actor")
+        .order_by("-fecha")
+        .first()
+    )
+    regiones = sorted(r for r in lectura.regiones if r)
+    descargas = []
+    for informe in definicion.informes:
+        if informe.solo_servicio or informe.regiones is None:
+            continue
+        url = reverse("pmggt:informe", args=[documento.pk, informe.nombre])
+        if regiones:
+            descargas += [(f"{informe.titulo} · región {r}", f"{url}?region={r}") for r in regiones]
+        else:
+            descargas.append((informe.titulo, url))
+    return {
+        "documento": documento,
+        "version": version,
+        "visacion": visacion,
+        "en_modificacion": documento.version_actual != version.numero
+        or documento.estado != Documento.Estado.VISADO,
+        "contenido": contenido,
+        "plantilla_publica": definicion.plantilla_publica,
+        "filas": definicion.aplanar(contenido),
+        "regiones_texto": ", ".join(f"región {r}" for r in regiones),
+        "descargas": descargas,
+        "versiones_visadas": sorted(lectura.versiones),
+    }
 
 
 @require_POST
@@ -192,6 +235,9 @@ def documento_accion(request, pk, accion):
         except workflow.SinPermiso as exc:
             raise PermissionDenied(str(exc)) from exc
         except workflow.ErrorFlujo as exc:
+            from .seguridad import registrar
+
+            registrar("transicion_rechazada", request, f"{accion}: {exc}")
             messages.error(request, str(exc))
             if accion in (Accion.DEVOLVER, Accion.SOLICITAR_MODIFICACION):
                 return render(
@@ -253,14 +299,25 @@ def observacion_crear(request, pk):
 def observacion_resolver(request, pk):
     obs = get_object_or_404(Observacion.objects.select_related("documento"), pk=pk)
     doc = acceso.documento_para(request, obs.documento_id)
-    if not workflow.puede_resolver(obs, request.user) and not obs.resuelta:
+    if not acceso.es_lector_interno(request.user, doc):
+        raise PermissionDenied("No le corresponde resolver esta observación.")
+    if obs.resuelta:
+        # A second click, or another person was first: refused, and nothing changes.
+        quien = obs.resuelta_por.get_full_name() or obs.resuelta_por.username
+        messages.error(request, f"La observación ya estaba resuelta (por {quien}).")
+        return render(
+            request, "pmggt/documento.html", _contexto_documento(request, doc), status=409
+        )
+    if not workflow.puede_resolver(obs, request.user):
         raise PermissionDenied("No le corresponde resolver esta observación.")
     try:
         services.observacion_resolver(observacion=obs, actor=request.user)
     except workflow.ErrorFlujo as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, "Observación marcada como resuelta.")
+        return render(
+            request, "pmggt/documento.html", _contexto_documento(request, doc), status=409
+        )
+    messages.success(request, "Observación marcada como resuelta.")
     return _volver(request, doc)
 
 
@@ -314,13 +371,6 @@ def _anterior_visado(documento):
     return VersionDocumento.objects.filter(documento=previo, numero=previo.version_visada).first()
 
 
-def _legible(contenido, definicion, documento, usuario):
-    """The content limited to what this user may read (a GORE sees only its region's part)."""
-    if definicion.recortar is None:
-        return contenido
-    return definicion.recortar(contenido, documento, usuario)
-
-
 def _contenido_de(documento, referencia: str, definicion, usuario):
     """Flattened content of a version number, the current draft ('actual'), or 'anterior'."""
     if referencia == "actual":
@@ -338,7 +388,7 @@ def _contenido_de(documento, referencia: str, definicion, usuario):
             raise Http404("Versión no válida.") from exc
         version = get_object_or_404(VersionDocumento, documento=documento, numero=numero)
         titulo, contenido = f"Versión {numero}", version.contenido
-    return titulo, definicion.aplanar(_legible(contenido, definicion, documento, usuario))
+    return titulo, definicion.aplanar(versiones.recortar(contenido, documento, usuario))
 
 
 def _por_etiqueta(filas):
@@ -354,17 +404,29 @@ def _por_etiqueta(filas):
 @login_required
 def documento_diferencias(request, pk):
     doc = acceso.documento_para(request, pk)
+    lectura = acceso.lectura_de(request.user, doc)
     definicion = etapas.de(doc.etapa)
-    numeros = list(doc.versiones.values_list("numero", flat=True))
-    opciones = [(str(n), f"Versión {n}") for n in numeros] + [("actual", "Contenido actual")]
+    numeros = [
+        n for n in doc.versiones.values_list("numero", flat=True) if lectura.puede_ver_version(n)
+    ]
+    opciones = [(str(n), f"Versión {n}") for n in numeros]
+    # The live draft is the Servicio's; a reader outside it gets the visado record instead.
+    opciones.append(("actual", "Contenido actual" if lectura.interna else "Versión visada vigente"))
     previa = _anterior_visado(doc)
     if previa is not None:
         opciones.insert(0, ("anterior", f"Versión visada de {previa.documento.ciclo.anio}"))
+    ultima = "actual"
     por_defecto_a = (
         str(numeros[-2]) if len(numeros) >= 2 else (str(numeros[0]) if numeros else "actual")
     )
     a = request.GET.get("a", por_defecto_a)
-    b = request.GET.get("b", str(numeros[-1]) if len(numeros) >= 2 else "actual")
+    b = request.GET.get("b", str(numeros[-1]) if len(numeros) >= 2 else ultima)
+    validas = {o for o, _ in opciones} | {"anterior"}
+    if not lectura.interna and not {a, b} <= validas:
+        raise PermissionDenied("Solo puede comparar las versiones visadas del documento.")
+    if not lectura.interna:
+        vigente = str(lectura.version.numero)
+        a, b = (vigente if r == "actual" else r for r in (a, b))
     titulo_a, filas_a = _contenido_de(doc, a, definicion, request.user)
     titulo_b, filas_b = _contenido_de(doc, b, definicion, request.user)
     if "anterior" in (a, b):
@@ -392,8 +454,12 @@ def documento_version(request, pk, numero):
     version = get_object_or_404(
         VersionDocumento.objects.select_related("creada_por"), documento=doc, numero=numero
     )
+    if not acceso.lectura_de(request.user, doc).puede_ver_version(version.numero):
+        raise PermissionDenied(
+            "Esta versión no fue visada: solo se consultan las versiones visadas."
+        )
     definicion = etapas.de(doc.etapa)
-    filas = definicion.aplanar(_legible(version.contenido, definicion, doc, request.user))
+    filas = definicion.aplanar(versiones.recortar(version.contenido, doc, request.user))
     return render(
         request,
         "pmggt/documento_version.html",

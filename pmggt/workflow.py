@@ -45,6 +45,10 @@ class DatosInvalidos(ErrorFlujo):
     pass
 
 
+class MismaPersona(ErrorFlujo):
+    """The same person may not act twice on one version (four eyes)."""
+
+
 @dataclass(frozen=True)
 class Regla:
     origen: str
@@ -64,6 +68,27 @@ REGLAS: dict[str, tuple[Regla, ...]] = {
 }
 # Actions that act on a sent version and so must name it (stale versions are refused).
 ACCIONES_SOBRE_VERSION = {Accion.APROBAR, Accion.DEVOLVER, Accion.VISAR}
+# Who sent or approved a version may not approve, return or visar that same version: every
+# step of the chain is a second person's (a user holding two roles acts in one of them only).
+ACCIONES_PREVIAS = {Accion.ENVIAR: "envió", Accion.APROBAR: "aprobó"}
+
+
+def _ya_actuo(documento: Documento, actor) -> str | None:
+    """What this actor already did on the version under review ("envió"/"aprobó"), if any."""
+    if not documento.version_actual:
+        return None
+    accion = (
+        Transicion.objects.filter(
+            documento_id=documento.pk,
+            version=documento.version_actual,
+            actor_id=actor.pk,
+            accion__in=list(ACCIONES_PREVIAS),
+        )
+        .order_by("-fecha", "-pk")
+        .values_list("accion", flat=True)
+        .first()
+    )
+    return ACCIONES_PREVIAS.get(accion)
 
 
 def _regla(accion: str, estado: str) -> Regla | None:
@@ -79,11 +104,17 @@ def motivo_sin_modificacion(documento: Documento) -> str | None:
 def acciones_disponibles(documento: Documento, usuario) -> list[str]:
     """The transitions this user may take on this document now, in chain order."""
     acciones = []
+    ya_actuo = None
     for accion in REGLAS:
         regla = _regla(accion, documento.estado)
         if regla and permisos.tiene(usuario, regla.permiso, documento.servicio):
             if accion == Accion.SOLICITAR_MODIFICACION and motivo_sin_modificacion(documento):
                 continue
+            if accion in ACCIONES_SOBRE_VERSION:
+                if ya_actuo is None:
+                    ya_actuo = _ya_actuo(documento, usuario) or ""
+                if ya_actuo:
+                    continue
             acciones.append(accion)
     return acciones
 
@@ -143,6 +174,14 @@ def _transicionar(
             f"La versión {version} ya no es la vigente: el documento está en la versión "
             f"{doc.version_actual}. Revise la versión vigente antes de actuar."
         )
+    if accion in ACCIONES_SOBRE_VERSION:
+        previa = _ya_actuo(doc, actor)
+        if previa:
+            verbo = {Accion.APROBAR: "aprobarla", Accion.VISAR: "visarla"}.get(accion, "devolverla")
+            raise MismaPersona(
+                f"Usted {previa} la versión {doc.version_actual}: debe {verbo} otra persona "
+                "con ese rol. Nadie actúa dos veces sobre la misma versión."
+            )
     origen = doc.estado
     doc.estado = regla.destino
     doc.estado_desde = timezone.now()

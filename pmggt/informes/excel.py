@@ -4,26 +4,34 @@ rows, a sheet per region plus a consolidated one, and the all-or-nothing import 
 column).
 
 User text is always written as a string cell (never a formula), even when it starts with
-"=", "+", "-" or "@", and read back as plain text through ``pmggt.texto.normalizar``.
+"=", "+", "-" or "@" (or a tab, CR or NUL before them), and read back as plain text through
+``pmggt.texto.normalizar``. Uploads are read in bounded memory and time (see the import limits).
 """
 
+import contextlib
 import datetime
 import io
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from xml.parsers import expat
 
 from django import forms
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.packaging.manifest import Manifest
+from openpyxl.packaging.relationship import get_dependents, get_rels_path
+from openpyxl.packaging.workbook import WorkbookPackage
+from openpyxl.reader.excel import _find_workbook_part
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+from openpyxl.xml.functions import fromstring
 
 from pmggt.models import Documento
-from pmggt.texto import es_formula
+from pmggt.texto import NO_XML, es_formula
 from pmggt.workflow import DatosInvalidos
 
 Estado = Documento.Estado
@@ -36,6 +44,23 @@ FILAS_EDITABLES = 500  # rows below the data where validation lists apply
 MAX_FILAS_HOJA = 2000  # data rows read per sheet at most
 MAX_DESCOMPRIMIDO = 30 * 1024 * 1024  # bytes; refuses "zip bombs" before openpyxl parses them
 MAX_BYTES_ARCHIVO = 5 * 1024 * 1024  # an uploaded workbook
+
+# Import limits: what an uploaded workbook may claim is never trusted. The zip and every XML part
+# are checked (streamed through expat, nothing built) before openpyxl parses anything, and the
+# sheets are read in read-only mode within MAX_FILA x MAX_COLUMNAS only.
+MAX_FILA = 2600  # last Excel row read (>= FILA_ENCABEZADO + MAX_FILAS_HOJA + FILAS_EDITABLES)
+MAX_COLUMNAS = 30  # columns read: A to AD
+MAX_CARACTERES_CELDA = 20_000  # a longer text is an error of its cell
+MAX_HOJAS = 60
+MAX_ENTRADAS = 1000  # files inside the zip
+MAX_BYTES_PARTE = 10 * 1024 * 1024  # one file inside the zip, uncompressed
+# XML elements (openpyxl's time and memory grow with them, whatever the bytes).
+MAX_ELEMENTOS = 1_000_000  # the whole workbook
+MAX_ELEMENTOS_HOJA = 300_000  # one worksheet (2600 rows x 30 cells of inline text: 240k)
+MAX_ELEMENTOS_CADENAS = 200_000  # the shared strings
+MAX_ELEMENTOS_PARTE = 50_000  # any other part (workbook, styles…: openpyxl builds them whole)
+MAX_ELEMENTOS_FUERA_DE_DATOS = 20_000  # worksheet elements outside its rows (openpyxl keeps them)
+MAX_CELDAS_FILA = 16_384  # cells of one row (Excel's last column, XFD)
 
 HOJA_INSTRUCCIONES = "Instrucciones"
 CONSOLIDADO = "Consolidado"
@@ -127,7 +152,7 @@ def escribir(ws, fila: int, columna: int, valor, *, estilo: str | None = ESTILO_
     if estilo:
         celda.style = estilo
     if isinstance(valor, str):
-        valor = ILLEGAL_CHARACTERS_RE.sub("", valor)
+        valor = NO_XML.sub("", valor)  # what an xlsx cannot hold (NUL, U+FFFF…) is dropped
         celda.value = valor
         if es_formula(valor):
             celda.data_type = "s"
@@ -143,6 +168,30 @@ def texto_version(documento: Documento) -> str:
             return f"contenido en edición (última versión enviada: {documento.version_actual})"
         return "contenido en edición (sin versiones enviadas)"
     return f"versión {documento.version_actual}"
+
+
+class _ComoVisado:
+    """The document as a reader of its visado record sees it: Visado, at that version."""
+
+    def __init__(self, documento, version):
+        self._documento = documento
+        self.estado = Estado.VISADO
+        self.version_actual = version.numero
+
+    def get_estado_display(self):
+        return Estado.VISADO.label
+
+    def __getattr__(self, nombre):
+        return getattr(self._documento, nombre)
+
+
+def como_leido(documento: Documento, version) -> object:
+    """What the title rows describe: the visado record for a reader of it (a GORE while a new
+    version is under way), else the document as it is."""
+    visada = version is not None and version.numero == documento.version_visada
+    if visada and (documento.estado != Estado.VISADO or documento.version_actual != version.numero):
+        return _ComoVisado(documento, version)
+    return documento
 
 
 def titulo(ws, documento: Documento, texto: str, extra: str = ""):
@@ -321,35 +370,412 @@ def texto_celda(valor) -> str:
     return str(texto if isinstance(texto, str) else valor)
 
 
+def _mb(n: int) -> str:
+    mb = n / 1024 / 1024
+    return f"{mb:.0f} MB" if mb >= 10 or mb.is_integer() else f"{mb:.1f} MB".replace(".", ",")
+
+
+def _miles(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _letra(columna: int) -> str:
+    return get_column_letter(columna) if columna <= 18_278 else _miles(columna)
+
+
+def _rechazo(mensaje: str, hoja: str = "", fila: int | None = None) -> ErrorImportacion:
+    return ErrorImportacion([ErrorCelda(hoja, fila, "", mensaje)])
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Where a worksheet's data ends, as the scan of its XML found it (before any reading)."""
+
+    ultima_fila: int = 0  # last row holding a value
+    ultima_columna: int = 0  # last column holding a value
+    ultima_fila_xml: int = 0  # last row element within MAX_FILA (reading stops there)
+
+
+_EXTENSION = "_pmggt_extension"  # attribute of each worksheet returned by ``abrir``
+
+
+class _Excedido(Exception):
+    """A part goes beyond a limit (``mensaje``, and the row if it is a row's)."""
+
+    def __init__(self, mensaje: str, fila: int | None = None):
+        super().__init__(mensaje)
+        self.mensaje, self.fila = mensaje, fila
+
+
+class _Danada(Exception):
+    """A worksheet whose structure openpyxl would not read as the scan does."""
+
+
+def _numero_fila(valor: str | None, siguiente: int) -> int:
+    # As openpyxl: "r" is optional (the next row) and may be written as a float ("7.0").
+    if valor is None:
+        return siguiente
+    try:
+        return int(valor)
+    except ValueError:
+        try:
+            numero = float(valor)
+        except ValueError:
+            raise _Danada from None
+        if not numero.is_integer():
+            raise _Danada from None
+        return int(numero)
+
+
+_REFERENCIA = re.compile(r"\$?([A-Za-z]+)\$?\d+")
+
+
+def _numero_columna(referencia: str | None, siguiente: int) -> int:
+    # As openpyxl: a cell without "r" is the one after the previous cell of its row.
+    if referencia is None:
+        return siguiente
+    m = _REFERENCIA.fullmatch(referencia)
+    if not m:
+        raise _Danada
+    columna = 0
+    for letra in m[1].upper():
+        columna = columna * 26 + ord(letra) - 64
+    return columna
+
+
+class _Escaneo:
+    """expat handlers for one XML part: no tree is built, memory stays constant whatever the
+    part holds. Counts elements (``limite``); for a worksheet (``hoja``), also checks what
+    openpyxl keeps in memory while reading it (elements outside the rows, cells per row) and
+    records where its data ends. Rows and cells are counted as openpyxl's read-only reader does.
+    """
+
+    def __init__(self, hoja: str | None, limite: int):
+        self.hoja = hoja
+        self.limite = limite
+        self.elementos = 0
+        self.profundidad = 0
+        self.fuera = 0  # worksheet elements outside <sheetData>
+        self.nivel_datos = 0  # depth of the open <sheetData>
+        self.vista_datos = False
+        self.fila = self.columna = self.celdas = 0
+        self.nivel_celda = 0  # depth of the open cell
+        self.con_valor = self.en_texto = False
+        self.ultima_fila = self.ultima_columna = self.ultima_fila_xml = 0
+
+    def recorrer(self, fuente) -> None:
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.StartDoctypeDeclHandler = self._sin_dtd  # an xlsx has no DTD (nor entities)
+        parser.EntityDeclHandler = self._sin_dtd
+        parser.StartElementHandler = self._inicio
+        parser.EndElementHandler = self._fin
+        parser.CharacterDataHandler = self._texto
+        parser.ParseFile(fuente)
+
+    def extension(self) -> Extension:
+        return Extension(self.ultima_fila, self.ultima_columna, self.ultima_fila_xml)
+
+    def _sin_dtd(self, *_args):
+        raise _Danada
+
+    def _inicio(self, nombre, atributos):
+        self.elementos += 1
+        if self.elementos > self.limite:
+            raise _Excedido("")
+        self.profundidad += 1
+        if self.hoja is None:
+            return
+        local = nombre.rpartition("}")[2]
+        if self.nivel_celda:  # inside a cell: its value
+            if local == "f":
+                self.con_valor = True
+            elif local in ("v", "t"):
+                self.en_texto = True
+            elif local == "row":
+                raise _Danada
+            return
+        if self.nivel_datos:
+            relativa = self.profundidad - self.nivel_datos
+            if relativa == 1:  # a row
+                if local != "row":
+                    raise _Danada
+                self.fila = _numero_fila(atributos.get("r"), self.fila + 1)
+                self.columna = self.celdas = 0
+            else:  # a cell (openpyxl reads every child of a row as one)
+                self.celdas += 1
+                if self.celdas > MAX_CELDAS_FILA:
+                    raise _Excedido(
+                        f"La fila tiene más de {_miles(MAX_CELDAS_FILA)} celdas.", self.fila
+                    )
+                self.columna = _numero_columna(atributos.get("r"), self.columna + 1)
+                self.nivel_celda = self.profundidad
+                self.con_valor = False
+            return
+        if local == "row":  # openpyxl would read it as a row wherever it is
+            raise _Danada
+        if local == "sheetData" and self.profundidad == 2 and not self.vista_datos:
+            self.nivel_datos, self.vista_datos = self.profundidad, True
+            return
+        self.fuera += 1
+        if self.fuera > MAX_ELEMENTOS_FUERA_DE_DATOS:
+            raise _Excedido(
+                f"La hoja tiene más de {_miles(MAX_ELEMENTOS_FUERA_DE_DATOS)} elementos fuera "
+                "de sus filas (formatos, combinaciones, validaciones…)."
+            )
+
+    def _fin(self, nombre):
+        profundidad = self.profundidad
+        self.profundidad -= 1
+        if self.hoja is None:
+            return
+        if self.nivel_celda:
+            if profundidad == self.nivel_celda:
+                if self.con_valor:
+                    self.ultima_fila = max(self.ultima_fila, self.fila)
+                    self.ultima_columna = max(self.ultima_columna, self.columna)
+                self.nivel_celda = 0
+            self.en_texto = False
+        elif profundidad == self.nivel_datos:
+            self.nivel_datos = 0
+        elif self.nivel_datos and profundidad == self.nivel_datos + 1 and self.fila <= MAX_FILA:
+            self.ultima_fila_xml = max(self.ultima_fila_xml, self.fila)
+
+    def _texto(self, texto):
+        if self.en_texto and not self.con_valor and texto.strip():
+            self.con_valor = True
+
+
+def _revisar_paquete(z: zipfile.ZipFile) -> dict[str, Extension]:
+    """Check the zip and every part against the limits before openpyxl reads anything.
+
+    Returns {sheet name: Extension}; raises ErrorImportacion (naming the sheet when it is a
+    sheet's problem). Declared sizes can be trusted: zipfile stops at the declared size (and
+    fails on a mismatch), so a part cannot inflate beyond it.
+    """
+    entradas = [i for i in z.infolist() if not i.is_dir()]
+    if len(entradas) > MAX_ENTRADAS:
+        raise error_general(
+            f"El archivo tiene {_miles(len(entradas))} partes internas y el máximo es "
+            f"{_miles(MAX_ENTRADAS)}: no parece un libro exportado por el sistema."
+        )
+    if ARC_CONTENT_TYPES not in {i.filename for i in entradas}:
+        raise error_general("El archivo no es un libro Excel .xlsx válido.")
+    presupuesto = [MAX_ELEMENTOS]  # elements still allowed in the workbook
+
+    def revisar_tamano(info, hoja: str | None = None):
+        if info.file_size <= MAX_BYTES_PARTE:
+            return
+        if hoja is not None:
+            raise _rechazo(
+                f"La hoja ocupa {_mb(info.file_size)} sin comprimir y el máximo es "
+                f"{_mb(MAX_BYTES_PARTE)}: no parece una hoja exportada por el sistema.",
+                hoja,
+            )
+        raise error_general(
+            f"La parte «{info.filename}» del archivo ocupa {_mb(info.file_size)} sin comprimir "
+            f"y el máximo es {_mb(MAX_BYTES_PARTE)}."
+        )
+
+    def escanear(info, hoja: str | None = None, limite: int = MAX_ELEMENTOS_PARTE) -> Extension:
+        if hoja is not None:
+            limite = MAX_ELEMENTOS_HOJA
+        escaneo = _Escaneo(hoja, min(limite, presupuesto[0]))
+        try:
+            with z.open(info) as fuente:
+                escaneo.recorrer(fuente)
+        except _Excedido as exc:
+            if exc.mensaje:
+                raise _rechazo(exc.mensaje, hoja or "", exc.fila) from None
+            if escaneo.limite < limite:
+                raise error_general(
+                    f"El archivo tiene más de {_miles(MAX_ELEMENTOS)} elementos XML: no parece "
+                    "un libro exportado por el sistema."
+                ) from None
+            if hoja is not None:
+                raise _rechazo(
+                    f"La hoja tiene más de {_miles(limite)} elementos XML: no parece una hoja "
+                    "exportada por el sistema.",
+                    hoja,
+                ) from None
+            raise error_general(
+                f"La parte «{info.filename}» del archivo tiene más de {_miles(limite)} elementos "
+                "XML: no parece un libro exportado por el sistema."
+            ) from None
+        except Exception:
+            if hoja is not None:
+                raise _rechazo("La hoja está dañada y no se puede leer.", hoja) from None
+            # Not XML (an image…): openpyxl does not parse it, or fails on it if it must.
+        presupuesto[0] -= escaneo.elementos
+        return escaneo.extension()
+
+    # 1. The parts that tell where the sheets are (openpyxl parses them whole): checked first.
+    revisadas = set()
+    for info in entradas:
+        if info.filename == ARC_CONTENT_TYPES or info.filename.endswith(".rels"):
+            revisar_tamano(info)
+            escanear(info)
+            revisadas.add(info.filename)
+    try:
+        manifiesto = Manifest.from_tree(fromstring(z.read(ARC_CONTENT_TYPES)))
+        libro_xml = _find_workbook_part(manifiesto).PartName[1:]
+        if libro_xml not in revisadas:
+            info = z.getinfo(libro_xml)
+            revisar_tamano(info)
+            escanear(info)
+            revisadas.add(libro_xml)
+        paquete = WorkbookPackage.from_tree(fromstring(z.read(libro_xml)))
+        relaciones = get_dependents(z, get_rels_path(libro_xml)).to_dict()
+        hojas = [(h.name, relaciones[h.id].target) for h in paquete.sheets if h.id]
+        cadenas = manifiesto.find(SHARED_STRINGS)
+        parte_cadenas = cadenas.PartName[1:] if cadenas is not None else None
+    except ErrorImportacion:
+        raise
+    except Exception as exc:
+        raise error_general("El archivo no es un libro Excel .xlsx válido.") from exc
+    if len(hojas) > MAX_HOJAS:
+        raise error_general(
+            f"El archivo tiene {_miles(len(hojas))} hojas y el máximo es {MAX_HOJAS}."
+        )
+    # 2. Sizes, each sheet named.
+    hojas_de: dict[str, list[str]] = {}  # part: the names of the sheets it holds
+    for nombre, parte in hojas:
+        hojas_de.setdefault(parte, []).append(nombre)
+    for info in entradas:
+        revisar_tamano(info, next(iter(hojas_de.get(info.filename, [])), None))
+    total = sum(i.file_size for i in entradas)
+    if total > MAX_DESCOMPRIMIDO:
+        raise error_general(
+            f"El archivo ocupa {_mb(total)} sin comprimir y el máximo es "
+            f"{_mb(MAX_DESCOMPRIMIDO)}: es demasiado grande para importarlo."
+        )
+    # 3. Every other part; the sheets also with their own limits and where their data ends.
+    extensiones: dict[str, Extension] = {}
+    for info in entradas:
+        if info.filename in revisadas:
+            continue
+        nombres = hojas_de.get(info.filename, [])
+        es_cadenas = info.filename == parte_cadenas
+        extension = escanear(
+            info,
+            nombres[0] if nombres else None,
+            MAX_ELEMENTOS_CADENAS if es_cadenas else MAX_ELEMENTOS_PARTE,
+        )
+        for nombre in nombres:  # a name repeated in the workbook keeps the largest extent
+            previa = extensiones.get(nombre, Extension())
+            extensiones[nombre] = Extension(*map(max, astuple(previa), astuple(extension)))
+    return extensiones
+
+
 def abrir(archivo):
-    """The workbook, or ErrorImportacion if the file is not a readable xlsx (or too big)."""
+    """The workbook, read-only, or ErrorImportacion if the file is not a readable xlsx or goes
+    beyond a limit (checked before openpyxl parses anything). Close it after reading
+    (``with cerrando(wb)``): a read-only workbook keeps its archive open."""
     if hasattr(archivo, "seek"):
         archivo.seek(0)
     contenido = archivo.read() if hasattr(archivo, "read") else archivo
+    if len(contenido) > MAX_BYTES_ARCHIVO:
+        raise error_general(f"El archivo supera el tamaño máximo de {_mb(MAX_BYTES_ARCHIVO)}.")
     no_legible = error_general("El archivo no es un libro Excel .xlsx válido.")
     try:
         with zipfile.ZipFile(io.BytesIO(contenido)) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_DESCOMPRIMIDO:
-                raise error_general("El archivo es demasiado grande para importarlo.")
-        return load_workbook(io.BytesIO(contenido), data_only=False, keep_links=False)
+            extensiones = _revisar_paquete(z)
+        wb = load_workbook(io.BytesIO(contenido), read_only=True, data_only=False, keep_links=False)
     except ErrorImportacion:
         raise
     except Exception as exc:  # zipfile/openpyxl raise many kinds on malformed files
         raise no_legible from exc
+    for ws in wb.worksheets:
+        setattr(ws, _EXTENSION, extensiones.get(ws.title, Extension()))
+    return wb
+
+
+def cerrando(wb):
+    """``with cerrando(wb):`` closes a workbook from ``abrir`` when the block ends."""
+    return contextlib.closing(wb)
+
+
+def _extension(ws) -> Extension:
+    extension = getattr(ws, _EXTENSION, None)
+    if extension is None:  # not from ``abrir``: no scan, the reading stays within the limits
+        return Extension(0, 0, MAX_FILA)
+    return extension
+
+
+def _no_legible(ws) -> ErrorCelda:
+    return ErrorCelda(ws.title, None, "", "La hoja está dañada y no se puede leer.")
+
+
+def _valores(ws, desde: int, hasta: int, ancho: int, errores: list) -> Iterator[tuple[int, tuple]]:
+    """(Excel row, values of columns 1..ancho) of each row from ``desde`` to ``hasta``, never
+    past MAX_FILA, MAX_COLUMNAS nor the last row the sheet has. A read error is an error of the
+    sheet (appended) and ends the rows."""
+    hasta = min(hasta, MAX_FILA, _extension(ws).ultima_fila_xml)
+    ancho = min(ancho, MAX_COLUMNAS)
+    if desde > hasta or ancho < 1:
+        return
+    filas = ws.iter_rows(min_row=desde, max_row=hasta, max_col=ancho, values_only=True)
+    try:
+        # openpyxl yields every row from ``desde`` (empty ones too): the position is the row.
+        for numero, valores in enumerate(filas, start=desde):
+            yield numero, valores
+            if numero >= hasta:
+                break  # without asking openpyxl for more: it would parse the rest of the sheet
+    except Exception:
+        errores.append(_no_legible(ws))
+    finally:
+        filas.close()
+
+
+def revisar_hoja(ws, errores: list) -> bool:
+    """False (and a sheet-level error) if the sheet has data beyond MAX_FILA or MAX_COLUMNAS:
+    it is not read then (``columnas_de_hoja`` checks it first)."""
+    extension = _extension(ws)
+    correcta = True
+    if extension.ultima_fila > MAX_FILA:
+        errores.append(
+            ErrorCelda(
+                ws.title,
+                None,
+                "",
+                f"La hoja tiene datos hasta la fila {_miles(extension.ultima_fila)} y el máximo "
+                f"es {_miles(MAX_FILA)}: borre las filas que sobran.",
+            )
+        )
+        correcta = False
+    if extension.ultima_columna > MAX_COLUMNAS:
+        errores.append(
+            ErrorCelda(
+                ws.title,
+                None,
+                "",
+                f"La hoja tiene datos hasta la columna {_letra(extension.ultima_columna)} y el "
+                f"máximo es {_letra(MAX_COLUMNAS)}: borre las columnas que sobran.",
+            )
+        )
+        correcta = False
+    return correcta
 
 
 def columnas_de_hoja(ws, columnas: list[Columna], errores: list) -> tuple[int, dict] | None:
     """(header row, {clave: (index, column name)}) of a sheet whose first column is "ID".
 
     Columns are found by name (accents, case and the note number ignored), in any order.
-    Appends an ErrorCelda for a missing header or column and returns None then.
+    Appends an ErrorCelda for a missing header or column, for a sheet with data beyond the
+    limits (``revisar_hoja``: nothing of it is read) or unreadable, and returns None then.
     """
     nombre_hoja = ws.title
-    encabezado_ws = None
-    for fila in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 30)):
-        if fila and clave(fila[0].value) == "id":
-            encabezado_ws = fila
-            break
+    if not revisar_hoja(ws, errores):
+        return None
+    antes = len(errores)
+    fila_encabezado = encabezado_ws = None
+    with contextlib.closing(_valores(ws, 1, 30, MAX_COLUMNAS, errores)) as filas:
+        for numero, valores in filas:
+            if valores and clave(valores[0]) == "id":
+                fila_encabezado, encabezado_ws = numero, valores
+                break
+    if len(errores) > antes:
+        return None
     if encabezado_ws is None:
         errores.append(
             ErrorCelda(
@@ -360,12 +786,11 @@ def columnas_de_hoja(ws, columnas: list[Columna], errores: list) -> tuple[int, d
             )
         )
         return None
-    fila_encabezado = encabezado_ws[0].row
     posicion = {}
-    for celda in encabezado_ws:
-        k = clave_columna(celda.value)
+    for i, valor in enumerate(encabezado_ws):
+        k = clave_columna(valor)
         if k and k not in posicion:
-            posicion[k] = celda.column - 1
+            posicion[k] = i
     indices = {}
     for nombre, k, _ancho in columnas:
         i = posicion.get(clave_columna(nombre))
@@ -382,21 +807,38 @@ def columnas_de_hoja(ws, columnas: list[Columna], errores: list) -> tuple[int, d
     return fila_encabezado, indices
 
 
-def filas_con_datos(ws, desde: int, ancho: int, errores: list) -> Iterator[tuple[int, list]]:
-    """(Excel row, values) of the non-empty rows from ``desde``, at most MAX_FILAS_HOJA."""
+def filas_con_datos(
+    ws, desde: int, ancho: int, errores: list, nombres: dict | None = None
+) -> Iterator[tuple[int, list]]:
+    """(Excel row, values) of the non-empty rows from ``desde``, at most MAX_FILAS_HOJA.
+
+    A text longer than MAX_CARACTERES_CELDA is an error of its row and column (``nombres``:
+    {column index: column name}; else the column letter); the row is still yielded.
+    """
     leidas = 0
-    for celdas in ws.iter_rows(min_row=desde, max_col=ancho):
-        valores = [c.value for c in celdas]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in valores):
-            continue
-        numero = celdas[0].row
-        if leidas >= MAX_FILAS_HOJA:
-            errores.append(
-                ErrorCelda(ws.title, numero, "", f"La hoja supera las {MAX_FILAS_HOJA} filas.")
-            )
-            return
-        leidas += 1
-        yield numero, valores
+    with contextlib.closing(_valores(ws, desde, MAX_FILA, ancho, errores)) as filas:
+        for numero, valores in filas:
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in valores):
+                continue
+            if leidas >= MAX_FILAS_HOJA:
+                errores.append(
+                    ErrorCelda(ws.title, numero, "", f"La hoja supera las {MAX_FILAS_HOJA} filas.")
+                )
+                return
+            leidas += 1
+            for i, valor in enumerate(valores):
+                texto = valor if isinstance(valor, str) else getattr(valor, "text", None)
+                if isinstance(texto, str) and len(texto) > MAX_CARACTERES_CELDA:
+                    errores.append(
+                        ErrorCelda(
+                            ws.title,
+                            numero,
+                            (nombres or {}).get(i) or get_column_letter(i + 1),
+                            f"El texto tiene {_miles(len(texto))} caracteres y el máximo es "
+                            f"{_miles(MAX_CARACTERES_CELDA)}.",
+                        )
+                    )
+            yield numero, list(valores)
 
 
 def leer_id(texto: str, numero: int, vistos: dict, error: Callable) -> int | None:
@@ -477,3 +919,53 @@ class ImportarForm(forms.Form):
         if inicio != b"PK\x03\x04":
             raise forms.ValidationError("El archivo no es un libro Excel .xlsx válido.")
         return archivo
+
+
+# --- Optimistic concurrency of imports ----------------------------------------------------------
+
+PROPIEDAD_HUELLAS = "pmggt_huellas"
+
+
+def escribir_huellas(wb, huellas: dict[str, str]) -> None:
+    """Each exported sheet's huella (``pmggt.concurrencia``), as a custom document property (no
+    cell a user could edit by mistake): on import, a sheet whose part changed in the system
+    after the export is refused, not overwritten."""
+    import json
+
+    from openpyxl.packaging.custom import StringProperty
+
+    valor = json.dumps(huellas, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    wb.custom_doc_props.append(StringProperty(name=PROPIEDAD_HUELLAS, value=valor))
+
+
+def leer_huellas(wb) -> dict[str, str]:
+    """{sheet title: huella} of a workbook exported by the system ({} for any other file)."""
+    import json
+
+    for propiedad in getattr(wb, "custom_doc_props", None) or []:
+        if propiedad.name == PROPIEDAD_HUELLAS:
+            try:
+                datos = json.loads(str(propiedad.value))
+            except ValueError:
+                return {}
+            if isinstance(datos, dict):
+                return {str(k): str(v) for k, v in datos.items() if isinstance(v, str)}
+    return {}
+
+
+def error_por_cambios(titulo_hoja: str, texto: str, cambios: list) -> ErrorCelda:
+    """The sheet-level refusal of an import made from a stale export, naming who changed what."""
+    detalle = (
+        "; ".join(f"{e.nombre} {e.texto} el {e.fecha:%d-%m-%Y %H:%M}" for e in cambios[:5])
+        or "otra persona guardó cambios"
+    )
+    if len(cambios) > 5:
+        detalle += f" y {len(cambios) - 5} cambio(s) más"
+    return ErrorCelda(
+        titulo_hoja,
+        None,
+        "",
+        f"{texto.capitalize()} cambió en el sistema después de descargar este archivo "
+        f"({detalle}): no se importa para no borrar esos cambios. Descargue el archivo de nuevo "
+        "y copie en él sus cambios.",
+    )

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from pmggt import acceso, etapas
 
-from . import InformeDemasiadoLento, RegionNoEncontrada, generar
+from . import InformeError, RegionNoEncontrada, generar
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ def descargar(request, pk: int, informe: str, etapa: int | None = None, formato:
         archivo = generar(documento, declarado, region, request.user)
     except RegionNoEncontrada as exc:
         raise Http404("El documento no tiene esa región.") from exc
-    except InformeDemasiadoLento as exc:
+    except InformeError as exc:
+        # Too slow, too big, or the render process failed: a clear answer, never a 500.
         logger.warning("Informe %s del documento %s: %s", informe, pk, exc)
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     return respuesta_archivo(archivo)

@@ -89,6 +89,13 @@ class Centro(models.Model):
         Region, on_delete=models.PROTECT, related_name="centros", verbose_name="región"
     )
     nombre = models.CharField(max_length=200)
+    activo = models.BooleanField(
+        default=True,
+        help_text=(
+            "Un Centro con historial no se elimina: se desactiva. Al desactivarlo, su grupo de "
+            "rol deja de tener permisos (su Encargado/a ya no lee los documentos)."
+        ),
+    )
     history = Historial()
 
     class Meta:

@@ -347,6 +347,13 @@ CASOS = [
     *CASOS_DIAGNOSTICO,
     Caso("login", {p: 302 for p in PERSONAS} | {"anonimo": 200}, estado=None),
     Caso("logout", {p: 302 for p in TODOS}, metodo="post", estado=None),
+    # Keep-alive of the session-expiry warning: renews the session, writes nothing of PMG-GT.
+    Caso(
+        "pmggt:sesion_mantener",
+        {p: 204 for p in PERSONAS} | {"anonimo": LOGIN},
+        metodo="post",
+        estado=None,
+    ),
     # The admin site is Django's: only administrators get in; everyone else is sent to its login.
     Caso("admin:*", {p: 302 for p in TODOS} | {"admin": 200}, estado=None),
 ]
@@ -414,5 +421,5 @@ def test_matriz(client, mundo, caso, persona):
         assert respuesta.status_code == esperado, respuesta.content[:500]
     if esperado in (LOGIN, 403, 404):
         assert huella_bd() == antes, "una solicitud rechazada cambió la base de datos"
-    elif caso.metodo == "post" and caso.nombre not in {"logout"}:
+    elif caso.metodo == "post" and caso.nombre not in {"logout", "pmggt:sesion_mantener"}:
         assert huella_bd() != antes, "la acción permitida no registró nada"

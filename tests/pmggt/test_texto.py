@@ -36,3 +36,13 @@ def test_html_queda_como_texto():
 def test_formulas():
     assert es_formula("=SUM(A1)") and es_formula("+56") and es_formula("@x") and es_formula("-1")
     assert not es_formula("Texto")
+
+
+def test_formulas_tras_tabulador_retorno_o_nul():
+    # A leading tab or CR, or characters an xlsx cannot hold (dropped when written) before
+    # "=", "+", "-" or "@": still written as text.
+    for texto in ["\t=1+1", "\r=1+1", "\t", "\rx", "\x00=SUM(A1)", "\x00\x01+1", "\x00@x"]:
+        assert es_formula(texto), repr(texto)
+    assert es_formula("\ufffe-1") and es_formula("\x00\t")
+    for texto in ["", "\x00", "\x00texto", "\n=1", " =1", "texto =1", None]:
+        assert not es_formula(texto), repr(texto)
