@@ -181,3 +181,61 @@ def test_importar_un_excel_descargado_antes_de_otro_cambio_se_rechaza(mundo, doc
         documento=doc, archivo=excel.exportar_cuadros(doc), actor=mundo.encargada
     )
     assert resumen["creadas"] == resumen["eliminadas"] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_dos_guardados_simultaneos_de_una_fila_guardan_uno_y_rechazan_el_otro():
+    """Under the row lock the second save sees the first one's history and is refused."""
+    import threading
+
+    from django.db import connection, connections
+
+    from diagnostico import services
+    from pmggt import concurrencia
+    from tests.conftest import construir_mundo
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite ignora select_for_update: la concurrencia se prueba en PostgreSQL")
+    mundo = construir_mundo()
+    documento = crear_diagnostico(mundo)
+    with actuando_como(mundo.encargada):
+        producto = ProductoEstrategico.objects.create(
+            diagnostico=documento.diagnostico, numero="1", nombre="Producto"
+        )
+        fila = FilaCuadro1.objects.create(
+            diagnostico=documento.diagnostico, centro=mundo.centro_region_i, causal="diseno"
+        )
+        fila.productos.set([producto])
+    huella = concurrencia.huella([FilaCuadro1.history.filter(id=fila.pk)])
+    barrera = threading.Barrier(2)
+    resultados = []
+
+    def guardar(actor, texto):
+        try:
+            barrera.wait(timeout=10)
+            services.fila_cuadro1_guardar(
+                documento=documento,
+                actor=actor,
+                region="I",
+                datos={"productos": [producto], "causal": "diseno", "avance": texto},
+                fila=FilaCuadro1.objects.get(pk=fila.pk),
+                huella=huella,
+            )
+            resultados.append(("ok", texto))
+        except concurrencia.EdicionConcurrente:
+            resultados.append(("rechazado", texto))
+        finally:
+            connections.close_all()
+
+    hilos = [
+        threading.Thread(target=guardar, args=(mundo.encargada, "De la Encargada")),
+        threading.Thread(target=guardar, args=(mundo.centro_i, "Del Centro")),
+    ]
+    for hilo in hilos:
+        hilo.start()
+    for hilo in hilos:
+        hilo.join(timeout=30)
+    assert sorted(r for r, _ in resultados) == ["ok", "rechazado"]
+    ganador = next(t for r, t in resultados if r == "ok")
+    assert FilaCuadro1.objects.get(pk=fila.pk).avance == ganador

@@ -130,3 +130,20 @@ def test_un_error_a_mitad_de_transicion_lo_deshace_todo(mundo, monkeypatch, fall
     assert estado_documento(doc) == estado
     assert huella_bd() == antes  # state, transitions, observaciones and every history table
     assert not Transicion.objects.filter(documento=doc, accion="devolver").exists()
+
+
+def test_resolver_una_observacion_ya_resuelta_se_rechaza(client, mundo):
+    from pmggt import services
+
+    doc = llevar_a(mundo, crear_diagnostico(mundo), Estado.EN_REVISION_JEFE)
+    workflow.devolver(
+        documento=doc, actor=mundo.jefe, version=1, observaciones=[{"texto": "Corregir."}]
+    )
+    obs = doc.observaciones.get()
+    services.observacion_resolver(observacion=obs, actor=mundo.encargada)
+    client.force_login(mundo.encargada)
+    antes = huella_bd()
+    respuesta = client.post(reverse("pmggt:observacion_resolver", args=[obs.pk]))
+    assert respuesta.status_code == 409
+    assert "ya estaba resuelta" in respuesta.content.decode()
+    assert huella_bd() == antes
