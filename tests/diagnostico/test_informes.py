@@ -32,6 +32,7 @@ from pmggt import workflow
 from pmggt.carga import cargar_demo
 from pmggt.historia import actuando_como
 from pmggt.models import Centro, Documento
+from tests.conftest import mundo_compartido
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) no está instalado"
@@ -356,9 +357,11 @@ def _celdas(texto):
 # Fixtures
 
 
+demo_cargada = mundo_compartido(cargar_demo)  # built once per worker: see tests/conftest.py
+
+
 @pytest.fixture
-def demo(db):
-    cargar_demo()
+def demo(demo_cargada):
     return {
         "serviu": Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", etapa=1),
         "mideplan": Documento.objects.get(servicio__sigla="MIDEPLAN", etapa=1),
