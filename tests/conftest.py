@@ -20,6 +20,7 @@ reordered (stably) so that the tests of one world run together: see
 ``pytest_collection_modifyitems``.
 """
 
+import importlib
 from collections import defaultdict
 from types import SimpleNamespace
 
@@ -370,3 +371,59 @@ def huella_bd() -> dict:
 def estado_documento(documento) -> tuple:
     documento = Documento.objects.get(pk=documento.pk)
     return (documento.estado, documento.version_actual, documento.version_visada)
+
+
+# ----------------------------------------------------------------------------------------------
+# PDF reports without WeasyPrint, for tests that check who gets a PDF, not what it says
+
+# The one function that turns a report's HTML into a PDF (WeasyPrint): the only place to change
+# if the renderer moves.
+RENDERIZADOR = "diagnostico.informes.renderizar"
+
+
+def _pdf_minimo() -> bytes:
+    """A valid one-page (blank, A4) PDF, with a correct cross-reference table."""
+    objetos = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    pdf = bytearray(b"%PDF-1.4\n")
+    posiciones = []
+    for numero, cuerpo in enumerate(objetos, start=1):
+        posiciones.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (numero, cuerpo)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objetos) + 1)
+    for posicion in posiciones:
+        pdf += b"%010d 00000 n \n" % posicion
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objetos) + 1)
+    pdf += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(pdf)
+
+
+PDF_MINIMO = _pdf_minimo()
+
+
+@pytest.fixture
+def pdf_simulado(monkeypatch):
+    """Replace the real renderer with a fast stub returning PDF_MINIMO (one page).
+
+    Returns the list of the HTML documents that were handed to the renderer, in order: each is
+    checked to be a whole HTML document, so a test still proves the report was produced and
+    can assert on what would have been printed. Tests that read a PDF's text, pages or marks
+    (pdftotext) must not use it.
+    """
+    nombre_modulo, nombre = RENDERIZADOR.rsplit(".", 1)
+    modulo = importlib.import_module(nombre_modulo)
+    assert callable(getattr(modulo, nombre))
+    impresos = []
+
+    def renderizar(html, *args, **kwargs):
+        assert isinstance(html, str), type(html)
+        assert "<html" in html and "</html>" in html, html[:500]
+        impresos.append(html)
+        return modulo.PDF(contenido=PDF_MINIMO, paginas=1, segundos=0.0)
+
+    monkeypatch.setattr(RENDERIZADOR, renderizar)
+    return impresos

@@ -12,7 +12,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from pmggt import workflow
 from pmggt.models import Documento, Observacion
-from tests.conftest import PERSONAS, crear_diagnostico, huella_bd, llevar_a
+from tests.conftest import PDF_MINIMO, PERSONAS, crear_diagnostico, huella_bd, llevar_a
 
 Estado = Documento.Estado
 INTERNOS = ["encargada", "centro_i", "centro_ii", "jefe", "experta", "admin"]
@@ -376,7 +376,7 @@ def _url(caso, m, documento):
 
 @pytest.mark.parametrize("persona", TODOS)
 @pytest.mark.parametrize("caso", CASOS, ids=lambda c: c.id)
-def test_matriz(client, mundo, caso, persona):
+def test_matriz(client, mundo, pdf_simulado, caso, persona):
     documento = None
     if caso.estado is not None:
         documento = llevar_a(mundo, crear_diagnostico(mundo), caso.estado)
@@ -401,3 +401,9 @@ def test_matriz(client, mundo, caso, persona):
         assert huella_bd() == antes, "una solicitud rechazada cambió la base de datos"
     elif caso.metodo == "post" and caso.nombre not in {"logout"}:
         assert huella_bd() != antes, "la acción permitida no registró nada"
+    # PDFs: the renderer is a stub (who gets a PDF is asked here, not what it says); a granted
+    # download printed its report once, a refused one printed nothing.
+    if caso.nombre == "diagnostico:pdf":
+        assert len(pdf_simulado) == (1 if esperado == 200 else 0)
+        if esperado == 200:
+            assert respuesta.content == PDF_MINIMO
