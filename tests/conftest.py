@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from pytest_django.fixtures import validate_django_db
 
@@ -362,10 +362,23 @@ def documento_en(mundo):
 
 
 def huella_bd() -> dict:
-    """Row counts of every table that a refused action must leave untouched."""
+    """Row counts of every table that a refused action must leave untouched.
+
+    Each count is that of the model's default manager (``_default_manager.count()``), all
+    taken in one query: the matrix and the chain's tests take two per test.
+    """
     modelos = [m for m in apps.get_models() if m._meta.app_label in {"pmggt", "diagnostico"}]
     modelos += [Documento, Transicion, VersionDocumento, Observacion]
-    return {m._meta.label: m._default_manager.count() for m in modelos}
+    modelos = list(dict.fromkeys(modelos))
+    partes, parametros = [], []
+    for numero, modelo in enumerate(modelos):
+        sql, params = modelo._default_manager.all().query.sql_with_params()
+        partes.append(f"(SELECT COUNT(*) FROM ({sql}) AS huella_{numero})")
+        parametros.extend(params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(partes), parametros)
+        cuentas = cursor.fetchone()
+    return {m._meta.label: n for m, n in zip(modelos, cuentas, strict=True)}
 
 
 def estado_documento(documento) -> tuple:
