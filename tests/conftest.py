@@ -20,6 +20,7 @@ reordered (stably) so that the tests of one world run together: see
 ``pytest_collection_modifyitems``.
 """
 
+import functools
 import importlib
 from collections import defaultdict
 from types import SimpleNamespace
@@ -75,6 +76,23 @@ def mundo_compartido(construir):
 
     fixture._pmggt_mundo = construir
     fixture.__doc__ = f"The shared world built by {construir.__module__}.{construir.__name__}()."
+    return pytest.fixture(fixture)
+
+
+def mundo_segun_la_prueba(elegir):
+    """Like ``mundo_compartido``, for a world that depends on the test's parameters.
+
+    ``elegir(item)`` returns the builder of the world that this test item needs (it is asked
+    when tests are collected, to group them, and again when the test runs): e.g. the personas'
+    world with a document already walked to the state the test is parametrised with
+    (``mundo_con_documento_en``). One builder is still one world.
+    """
+
+    def fixture(request, db, _mundos):
+        return refrescar(_mundos.valor_de(elegir(request.node)))
+
+    fixture._pmggt_elegir_mundo = elegir
+    fixture.__doc__ = f"The shared world chosen by {elegir.__module__}.{elegir.__name__}(item)."
     return pytest.fixture(fixture)
 
 
@@ -146,7 +164,11 @@ def mundo_de(item):
     for nombre in info.names_closure:
         definiciones = info.name2fixturedefs.get(nombre)
         if definiciones:
-            construir = getattr(definiciones[-1].func, "_pmggt_mundo", None)
+            funcion = definiciones[-1].func
+            construir = getattr(funcion, "_pmggt_mundo", None)
+            elegir = getattr(funcion, "_pmggt_elegir_mundo", None)
+            if elegir is not None:
+                construir = elegir(item)
             if construir is not None:
                 constructores.add(construir)
     if len(constructores) > 1:
@@ -351,6 +373,22 @@ def llevar_a(m, documento, estado):
             workflow.visar(documento=documento, actor=m.experta, version=documento.version_actual)
     documento.refresh_from_db()
     return documento
+
+
+@functools.cache
+def mundo_con_documento_en(estado):
+    """The builder of the personas' world plus the Diagnóstico of Servicio A that
+    ``documento_en(estado)`` makes (``crear_diagnostico``, then ``llevar_a`` with the right
+    actors), as ``mundo.documento``: one builder, so one shared world, per state."""
+    estado = Estado(estado)
+
+    def construir():
+        m = construir_mundo()
+        m.documento = llevar_a(m, crear_diagnostico(m), estado)
+        return m
+
+    construir.__name__ = construir.__qualname__ = f"construir_mundo_con_documento_{estado.value}"
+    return construir
 
 
 @pytest.fixture
