@@ -9,15 +9,19 @@ The personas are those of the permission matrix:
 - experta_ajena: Experta assigned to B   - gore: GORE of region I (concerned by A)
 - gore_ajeno: GORE of region III         - admin: Administradora SUBDERE
 
-Shared worlds (``mundo_compartido``): the personas' world (``mundo``) and the demo
-(``cargar_demo``, declared in the test modules that use it) are each built once per worker
-(pytest-xdist process), inside an outer transaction that stays open. Every test that uses one
-runs in a savepoint inside it (pytest-django's ``db``), rolled back after the test, and gets
-fresh instances of the world's objects. A test that uses no world runs with no outer
-transaction open, and so does every transactional test (``transactional_db``, ``live_server``,
-``django_db(transaction=True)``): the open world is rolled back before them. Tests are
-reordered (stably) so that the tests of one world run together: see
-``pytest_collection_modifyitems``.
+Shared worlds (``mundo_compartido``): the personas' world (``mundo``), the personas' world
+with a document already walked to a state (``mundo_con_documento_en``, chosen per parametrised
+test with ``mundo_segun_la_prueba``) and the demo (``cargar_demo``, declared in the test modules
+that use it) are each built once per worker (pytest-xdist process), inside an outer transaction
+that stays open. Every test that uses one runs in a savepoint inside it (pytest-django's
+``db``), rolled back after the test, and gets fresh instances of the world's objects. A test
+that uses no world runs with no outer transaction open, and so does every transactional test
+(``transactional_db``, ``live_server``, ``django_db(transaction=True)``): the open world is
+rolled back before them. Tests are reordered (stably) so that the tests of one world run
+together: see ``pytest_collection_modifyitems``.
+
+``pdf_simulado`` replaces the PDF renderer (WeasyPrint) with a stub, for the tests that check
+who gets a PDF rather than what it says.
 """
 
 import functools
