@@ -21,8 +21,11 @@ demo: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py cargar_demo
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Over both cores (pytest-xdist). Tests come ordered so that each shared world (tests/conftest.py)
+# runs as one block; worksteal splits them in two halves in that order and rebalances at the end.
+# PYTEST_ARGS="-n 0" runs in one process.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

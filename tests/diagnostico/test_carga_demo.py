@@ -19,6 +19,7 @@ from pmggt.carga import cargar_demo, usuario_sistema
 from pmggt.historia import actuando_como
 from pmggt.models import Ciclo, Documento, Servicio
 from pmggt.workflow import DatosInvalidos
+from tests.conftest import mundo_compartido
 
 SERVIU = "SERVIU-ANTOFAGASTA"
 REGIONES_MIDEPLAN = [
@@ -31,9 +32,7 @@ FILAS_CUADRO1 = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def demo(db):
-    cargar_demo()
+demo = mundo_compartido(cargar_demo)  # built once per worker: see tests/conftest.py
 
 
 def nuevo_diagnostico(sigla: str, username: str, anio: int = 2010) -> Diagnostico:

@@ -23,7 +23,7 @@ from pmggt import services, workflow
 from pmggt.carga import cargar_demo
 from pmggt.historia import actuando_como
 from pmggt.models import Centro, Ciclo, Documento, Servicio
-from tests.conftest import huella_bd
+from tests.conftest import huella_bd, mundo_compartido
 
 Info = FilaCuadro2.Informacion
 ENCABEZADO = excel.FILA_ENCABEZADO
@@ -35,10 +35,12 @@ def _usuario(username):
     return get_user_model().objects.get(username=username)
 
 
+demo_cargada = mundo_compartido(cargar_demo)  # built once per worker: see tests/conftest.py
+
+
 @pytest.fixture
-def demo(db):
+def demo(demo_cargada):
     """MIDEPLAN (15 Centros) with a fresh 2010 Diagnóstico in Borrador, with cuadro rows."""
-    cargar_demo()
     encargado = _usuario("encargado.mideplan")
     servicio = Servicio.objects.get(sigla="MIDEPLAN")
     ciclo = Ciclo.objects.create(anio=2010, abierto=True)
@@ -198,8 +200,7 @@ def test_exportar_una_region(demo):
         excel.exportar_cuadros(demo, region="ZZ")
 
 
-def test_servicio_sin_centros_usa_hojas_servicio(db):
-    cargar_demo()
+def test_servicio_sin_centros_usa_hojas_servicio(demo_cargada):
     documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
     wb = _libro(excel.exportar_cuadros(documento))
     assert wb.sheetnames == [
@@ -211,8 +212,7 @@ def test_servicio_sin_centros_usa_hojas_servicio(db):
     ]
 
 
-def test_fuera_de_borrador_exporta_la_version_vigente(db):
-    cargar_demo()
+def test_fuera_de_borrador_exporta_la_version_vigente(demo_cargada):
     documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
     assert documento.estado == Documento.Estado.EN_VISACION
     diagnostico = Diagnostico.objects.get(documento=documento)
@@ -376,8 +376,7 @@ def test_id_ajeno_y_valores_raros(demo):
     assert mensajes[1][:2] == (ENCABEZADO + 2, "ID") and "abc" in mensajes[1][2]
 
 
-def test_no_borrador_no_se_importa(db):
-    cargar_demo()
+def test_no_borrador_no_se_importa(demo_cargada):
     documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
     archivo = excel.exportar_cuadros(documento)
     antes = huella_bd()
@@ -526,8 +525,7 @@ def test_vista_importar(client, demo):
     assert fila.history.latest().history_user.username == "encargado.mideplan"
 
 
-def test_vistas_fuera_de_borrador(client, db):
-    cargar_demo()
+def test_vistas_fuera_de_borrador(client, demo_cargada):
     documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
     client.force_login(_usuario("encargado.mideplan"))
     r = client.get(reverse("diagnostico:excel_importar", args=[documento.pk]))

@@ -33,6 +33,7 @@ from pmggt.carga import cargar_demo
 from pmggt.historia import actuando_como
 from pmggt.informes import pdf as informes_pdf
 from pmggt.models import Centro, Documento
+from tests.conftest import PDF_MINIMO, mundo_compartido
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) no está instalado"
@@ -357,9 +358,11 @@ def _celdas(texto):
 # Fixtures
 
 
+demo_cargada = mundo_compartido(cargar_demo)  # built once per worker: see tests/conftest.py
+
+
 @pytest.fixture
-def demo(db):
-    cargar_demo()
+def demo(demo_cargada):
     return {
         "serviu": Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", etapa=1),
         "mideplan": Documento.objects.get(servicio__sigla="MIDEPLAN", etapa=1),
@@ -773,7 +776,9 @@ def pedir(client):
     return _pedir
 
 
-def test_vista_encargado_descarga_con_nombre_de_archivo(serviu, pedir):
+def test_vista_encargado_descarga_con_nombre_de_archivo(serviu, pedir, pdf_simulado):
+    # Who gets which file: the renderer is a stub (pdf_simulado); what the PDFs say is read
+    # back from real renders in the tests above.
     respuesta = pedir(_usuario("encargado.serviu"), serviu, "cuadro1")
     assert respuesta.status_code == 200
     assert respuesta["Content-Type"] == "application/pdf"
@@ -782,6 +787,7 @@ def test_vista_encargado_descarga_con_nombre_de_archivo(serviu, pedir):
         == 'attachment; filename="SERVIU-ANTOFAGASTA-2009-cuadro1.pdf"'
     )
     assert respuesta.content.startswith(b"%PDF-")
+    assert respuesta.content == PDF_MINIMO  # the renderer's output, as it came
     for informe in ("cuadro2", "etapa1"):
         respuesta = pedir(_usuario("encargado.serviu"), serviu, informe)
         assert respuesta.status_code == 200
@@ -790,6 +796,17 @@ def test_vista_encargado_descarga_con_nombre_de_archivo(serviu, pedir):
     # The Jefe/a and the Experto/a of the Servicio read it too.
     assert pedir(_usuario("jefe.serviu"), serviu, "cuadro2").status_code == 200
     assert pedir(_usuario("experto.subdere"), serviu, "cuadro2").status_code == 200
+    # Each download printed its report: the HTML handed to the renderer is that report's.
+    assert len(pdf_simulado) == 5
+    titulos = [
+        "Cuadro I N°1",
+        "Cuadro I N°2",
+        "Informe Etapa I – Diagnóstico",
+        *["Cuadro I N°2"] * 2,
+    ]
+    for html, titulo in zip(pdf_simulado, titulos, strict=True):
+        assert f"<title>{titulo} – SERVIU-ANTOFAGASTA 2009</title>" in html
+        assert "Servicio de Vivienda y Urbanización Región de Antofagasta" in html
 
 
 def test_vista_informe_o_region_desconocidos_404(serviu, pedir):
@@ -839,7 +856,7 @@ def test_vista_ajeno_404_y_anonimo_al_login(serviu, pedir):
 # The command
 
 
-def test_comando_exportar_pdf(serviu, tmp_path, capsys):
+def test_comando_exportar_pdf(serviu, tmp_path, capsys, pdf_simulado):
     salida = tmp_path / "cuadro1.pdf"
     call_command(
         "exportar_informe",
@@ -855,6 +872,10 @@ def test_comando_exportar_pdf(serviu, tmp_path, capsys):
     assert salida.read_bytes().startswith(b"%PDF-")
     mensaje = capsys.readouterr().out
     assert re.search(r"\d+ páginas? en \d+,\d\d s \(\d+,\d\d s por página\)", mensaje), mensaje
+    # The renderer is a stub (pdf_simulado): the file holds what it returned for Cuadro I N°1.
+    assert salida.read_bytes() == PDF_MINIMO
+    assert len(pdf_simulado) == 1 and informes.TITULO_CUADRO1 in pdf_simulado[0]
+    assert "1 página en" in mensaje
 
 
 def test_comando_excel_usa_diagnostico_excel(serviu, tmp_path, capsys):

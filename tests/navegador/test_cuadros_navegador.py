@@ -71,7 +71,7 @@ def _preparar():
     return documento
 
 
-def test_cuadro_regional_observado_en_una_celda_y_visado(live_server, page: Page):
+def test_cuadro_regional_observado_en_una_celda_y_visado(live_server, page: Page, pdf_simulado):
     from diagnostico.models import FilaCuadro1
     from pmggt.models import Documento, Observacion
 
@@ -195,6 +195,11 @@ def test_cuadro_regional_observado_en_una_celda_y_visado(live_server, page: Page
     with open(ruta, "rb") as archivo:
         assert archivo.read(5) == b"%PDF-"
     assert descarga.value.suggested_filename.endswith("-II.pdf")
+    # The download is a stub PDF (pdf_simulado): the report printed is region II's Cuadro I N°1.
+    assert len(pdf_simulado) == 1
+    assert "Cuadro I N°1" in pdf_simulado[0]
+    assert "Coordinar la red de protección social de Antofagasta." in pdf_simulado[0]
+    assert AVANCE not in pdf_simulado[0]  # región I's row is not in región II's cuadro
     respuesta = page.request.get(f"{base}/diagnostico/{documento.pk}/pdf/cuadro1/?region=I")
     assert respuesta.status == 403
     respuesta = page.goto(url_cuadro_i)

@@ -6,7 +6,15 @@ from django.core import mail
 
 from pmggt import workflow
 from pmggt.models import Documento, Observacion, Transicion, VersionDocumento
-from tests.conftest import PERSONAS, crear_diagnostico, estado_documento, huella_bd, llevar_a
+from tests.conftest import (
+    PERSONAS,
+    crear_diagnostico,
+    estado_documento,
+    huella_bd,
+    llevar_a,
+    mundo_con_documento_en,
+    mundo_segun_la_prueba,
+)
 from tests.fabricas import CicloFactory
 
 Estado = Documento.Estado
@@ -40,11 +48,21 @@ def _argumentos(accion, documento):
     return kwargs
 
 
+def _mundo_del_estado(item):
+    """The personas' world with documento_en(estado) already made: once per worker and state."""
+    return mundo_con_documento_en(item.callspec.params["estado"])
+
+
+mundo_del_estado = mundo_segun_la_prueba(_mundo_del_estado)
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("accion", ACCIONES)
 @pytest.mark.parametrize("estado", list(Estado))
-def test_cada_estado_accion_persona(mundo, documento_en, estado, accion, persona):
-    documento = documento_en(estado)
+def test_cada_estado_accion_persona(mundo_del_estado, estado, accion, persona):
+    mundo = mundo_del_estado
+    documento = mundo.documento  # documento_en(estado), see _mundo_del_estado
+    assert documento.estado == estado
     actor = mundo.personas[persona]
     antes = huella_bd()
     estado_antes = estado_documento(documento)
