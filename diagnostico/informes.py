@@ -22,7 +22,8 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from pmggt.etapas import Informe
-from pmggt.informes.pdf import InformeError, RegionNoEncontrada, datos_documento, renderizar
+from pmggt.informes import pdf as pdf_nucleo
+from pmggt.informes.pdf import InformeError, RegionNoEncontrada, datos_documento
 from pmggt.texto import bloques
 
 from . import contenido as contenido_mod
@@ -401,7 +402,7 @@ def _regiones_pdf(documento) -> set[str]:
 
 
 def _generar(documento, informe: str, region: str | None = None) -> bytes:
-    return renderizar(_construir(informe)(documento, region)).contenido
+    return pdf_nucleo.renderizar(_construir(informe)(documento, region)).contenido
 
 
 def pdf_cuadro1(documento, region=None) -> bytes:

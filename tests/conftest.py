@@ -433,7 +433,7 @@ def estado_documento(documento) -> tuple:
 
 # The one function that turns a report's HTML into a PDF (WeasyPrint): the only place to change
 # if the renderer moves.
-RENDERIZADOR = "diagnostico.informes.renderizar"
+RENDERIZADOR = "pmggt.informes.pdf.renderizar"
 
 
 def _pdf_minimo() -> bytes:

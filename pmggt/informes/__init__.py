@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from pmggt import etapas
 
-from .pdf import InformeDemasiadoLento, InformeError, RegionNoEncontrada, renderizar
+from . import pdf
+from .pdf import InformeDemasiadoLento, InformeError, RegionNoEncontrada
 
 __all__ = [
     "Archivo",
@@ -58,6 +59,7 @@ def generar(documento, informe: etapas.Informe, region: str | None = None, usuar
     resultado = informe.construir(documento, region, usuario)
     nombre = nombre_archivo(documento, informe, region)
     if informe.formato == "pdf":
-        pdf = renderizar(resultado)
-        return Archivo(nombre, pdf.contenido, TIPOS["pdf"], pdf.paginas, pdf.segundos)
+        # Looked up at call time: tests replace pdf.renderizar with a stub.
+        impreso = pdf.renderizar(resultado)
+        return Archivo(nombre, impreso.contenido, TIPOS["pdf"], impreso.paginas, impreso.segundos)
     return Archivo(nombre, resultado, TIPOS[informe.formato])
