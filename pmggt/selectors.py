@@ -17,8 +17,14 @@ def _servicios(usuario, codename: str):
 
 def _con_resumen(qs, usuario):
     if permisos.es_administrador(usuario):
-        abrible = Value(True)
+        abrible = interno = Value(True)
     else:
+        # Review details (open observaciones) are the Servicio's own business (acceso.lectura_de).
+        interno = Case(
+            When(servicio__in=_servicios(usuario, "ver_documentos"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
         abrible = Case(
             When(servicio__in=_servicios(usuario, "ver_documentos"), then=Value(True)),
             When(version_visada__isnull=False, then=Value(True)),
@@ -32,6 +38,7 @@ def _con_resumen(qs, usuario):
                 "observaciones", filter=Q(observaciones__resuelta=False), distinct=True
             ),
             puede_abrir=abrible,
+            interno=interno,
         )
         .order_by("estado_desde", "pk")
     )

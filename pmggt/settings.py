@@ -176,6 +176,11 @@ SITIO_URL = env("SITIO_URL", "http://127.0.0.1:8000")
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# PDF renders (pmggt.informes.pdf): each in its own process, with these caps.
+PMGGT_PDF_TIEMPO_MAXIMO = float(env("PMGGT_PDF_TIEMPO_MAXIMO", "120"))  # seconds
+PMGGT_PDF_MEMORIA_MAXIMA_MB = int(env("PMGGT_PDF_MEMORIA_MAXIMA_MB", "1536"))
+PMGGT_PDF_PARALELOS = int(env("PMGGT_PDF_PARALELOS", "0")) or None  # None: one per core
+
 # ... and at the latest this many hours after logging in, however active (pmggt.middleware).
 PMGGT_SESION_MAXIMA_HORAS = float(env("PMGGT_SESION_MAXIMA_HORAS", "10"))
 

@@ -965,7 +965,7 @@ def error_por_cambios(titulo_hoja: str, texto: str, cambios: list) -> ErrorCelda
         titulo_hoja,
         None,
         "",
-        f"{texto.capitalize()} cambió en el sistema después de descargar este archivo "
+        f"{texto[:1].upper()}{texto[1:]} cambió en el sistema después de descargar este archivo "
         f"({detalle}): no se importa para no borrar esos cambios. Descargue el archivo de nuevo "
         "y copie en él sus cambios.",
     )

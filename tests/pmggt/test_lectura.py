@@ -178,3 +178,14 @@ def test_gore_no_lee_antes_del_primer_visado(client, mundo):
         client.get(reverse("diagnostico:pdf", args=[doc.pk, "cuadro1"]) + "?region=I").status_code
         == 403
     )
+
+
+def test_las_listas_del_gore_no_cuentan_observaciones(client, mundo, visado_con_revision):
+    doc = visado_con_revision  # two observaciones still open
+    client.force_login(mundo.gore)
+    for url in (reverse("pmggt:documento_lista"), reverse("pmggt:mis_pendientes")):
+        html = client.get(url).content.decode()
+        assert reverse("pmggt:documento", args=[doc.pk]) in html
+        assert "badge-danger" not in html, url
+    client.force_login(mundo.encargada)
+    assert "badge-danger" in client.get(reverse("pmggt:documento_lista")).content.decode()
