@@ -1,8 +1,9 @@
 from django import forms
+from django.db import models
 from django.forms import formset_factory
 
 from . import etapas
-from .models import Ciclo, Documento, Servicio
+from .models import Ciclo, Documento, Region, Servicio
 
 
 class EstiloGobMixin:
@@ -95,9 +96,68 @@ class CrearDocumentoForm(EstiloGobMixin, forms.Form):
 
 
 class FiltroDocumentosForm(EstiloGobMixin, forms.Form):
+    ORDENES = {
+        "reciente": ("-ciclo__anio", "etapa", "servicio__nombre", "pk"),
+        "servicio": ("servicio__nombre", "-ciclo__anio", "etapa", "pk"),
+        "estado": ("estado", "-ciclo__anio", "servicio__nombre", "pk"),
+        "espera": ("estado_desde", "pk"),
+    }
+
+    texto = forms.CharField(
+        label="Servicio (nombre o sigla)",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Buscar Servicio por nombre o sigla"}),
+    )
     ciclo = forms.ModelChoiceField(
         queryset=Ciclo.objects.all(), required=False, empty_label="Todos los ciclos"
+    )
+    etapa = forms.TypedChoiceField(
+        choices=(), coerce=int, required=False, empty_value=None, label="Etapa"
+    )
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(), required=False, empty_label="Todas las regiones"
     )
     estado = forms.ChoiceField(
         choices=[("", "Todos los estados"), *Documento.Estado.choices], required=False
     )
+    orden = forms.ChoiceField(
+        choices=[
+            ("reciente", "Más recientes primero"),
+            ("servicio", "Por Servicio"),
+            ("estado", "Por estado"),
+            ("espera", "Más tiempo en su estado"),
+        ],
+        required=False,
+        label="Orden",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["etapa"].choices = [("", "Todas las etapas")] + [
+            (e.numero, e.titulo) for e in etapas.todas()
+        ]
+
+    def filtrar(self, documentos):
+        """The documents that match the valid filters, in the chosen order."""
+        datos = self.cleaned_data if self.is_valid() else {}
+        if datos.get("texto"):
+            texto = datos["texto"].strip()
+            documentos = documentos.filter(
+                models.Q(servicio__sigla__icontains=texto)
+                | models.Q(servicio__nombre__icontains=texto)
+            )
+        if datos.get("ciclo"):
+            documentos = documentos.filter(ciclo=datos["ciclo"])
+        if datos.get("etapa"):
+            documentos = documentos.filter(etapa=datos["etapa"])
+        if datos.get("region"):
+            region = datos["region"]
+            # The Servicio's own region, or one of its Centros' (without duplicate rows).
+            documentos = documentos.filter(
+                models.Q(servicio__region=region)
+                | models.Q(servicio__in=Servicio.objects.filter(centros__region=region))
+            )
+        if datos.get("estado"):
+            documentos = documentos.filter(estado=datos["estado"])
+        return documentos.order_by(*self.ORDENES.get(datos.get("orden") or "reciente"))

@@ -3,6 +3,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from .linea_tiempo import linea_de_tiempo
 from .models import Ciclo, Documento, Observacion, Transicion, VersionDocumento
 
 Accion = workflow.Accion
+POR_PAGINA = 25  # rows of a list page
 
 
 @login_required
@@ -62,15 +64,19 @@ def mis_pendientes(request):
 @login_required
 def documento_lista(request):
     filtro = FiltroDocumentosForm(request.GET or None)
-    documentos = selectors.documentos_visibles_para(request.user)
-    if filtro.is_valid():
-        if filtro.cleaned_data["ciclo"]:
-            documentos = documentos.filter(ciclo=filtro.cleaned_data["ciclo"])
-        if filtro.cleaned_data["estado"]:
-            documentos = documentos.filter(estado=filtro.cleaned_data["estado"])
-    documentos = documentos.order_by("-ciclo__anio", "etapa", "servicio__nombre")
+    documentos = filtro.filtrar(selectors.documentos_visibles_para(request.user))
+    pagina = Paginator(documentos, POR_PAGINA).get_page(request.GET.get("pagina"))
+    consulta = request.GET.copy()
+    consulta.pop("pagina", None)
     return render(
-        request, "pmggt/documento_lista.html", {"documentos": documentos, "filtro": filtro}
+        request,
+        "pmggt/documento_lista.html",
+        {
+            "documentos": pagina.object_list,
+            "pagina": pagina,
+            "filtro": filtro,
+            "consulta": consulta.urlencode(),
+        },
     )
 
 
