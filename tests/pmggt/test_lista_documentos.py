@@ -36,7 +36,7 @@ def test_lista_paginada_y_en_orden(client, mundo):
     assert "30 documentos" in primera and "página 1 de 2" in primera
     assert set(_ids(primera)) | set(_ids(segunda)) == {d.pk for d in creados}
     assert _ids(primera)[0] == creados[-1].pk  # the newest Ciclo first
-    assert 'pagina=2' in primera
+    assert "pagina=2" in primera
     # Out-of-range or malformed page numbers give a valid page, never an error.
     assert client.get(url, {"pagina": "999"}).status_code == 200
     assert client.get(url, {"pagina": "x"}).status_code == 200
