@@ -7,8 +7,7 @@ The download is the core's report view (``pmggt.informes.views``): the stage dec
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from pmggt import acceso, permisos
 from pmggt.informes.excel import ImportarForm
@@ -32,13 +31,7 @@ def _regiones_editables(editables: set, documento) -> list[str]:
 
 @login_required
 def importar(request, pk):
-    documento = get_object_or_404(
-        Documento.objects.select_related("servicio", "ciclo"),
-        pk=pk,
-        etapa=Documento.Etapa.DIAGNOSTICO,
-    )
-    if permisos.nivel_acceso_servicio(request.user, documento.servicio) is None:
-        raise Http404("Documento no encontrado.")
+    documento = acceso.documento_para(request, pk, etapa=Documento.Etapa.DIAGNOSTICO)
     editables = acceso.centros_editables(request.user, documento)
     if not editables:
         if documento.estado != Documento.Estado.BORRADOR and acceso.es_editor(

@@ -169,19 +169,22 @@ def documento_para_region(
     for a document not yet visado) get 403.
     """
     documento = _documento(pk, etapa)
-    nivel = permisos.nivel_acceso_servicio(request.user, documento.servicio)
-    if nivel is None:
+    _exigir_region(request.user, documento, region)
+    return documento
+
+
+def _exigir_region(usuario, documento: Documento, region: str | None) -> None:
+    if permisos.nivel_acceso_servicio(usuario, documento.servicio) is None:
         raise Http404("Documento no encontrado.")
-    legibles = regiones_legibles(request.user, documento)
+    legibles = regiones_legibles(usuario, documento)
     if legibles is None:
-        return documento
+        return
     servicio = documento.servicio
     if region is None and servicio.region_id and not servicio.centros.exists():
         # A regional Servicio without Centros: the whole document is its region's.
         region = servicio.region.codigo
     if region is None or region not in legibles:
         raise PermissionDenied(MENSAJE_REGION)
-    return documento
 
 
 def region_del_documento(documento: Documento, region: str) -> tuple:
@@ -201,9 +204,9 @@ def parte_legible(request, pk: int, region: str, *, etapa: int | None = None) ->
     """(documento, centro, codigo) of one region's part: 404 outsider, 403 without the right."""
     documento = _documento(pk, etapa)
     if permisos.nivel_acceso_servicio(request.user, documento.servicio) is None:
-        raise Http404("Documento no encontrado.")
+        raise Http404("Documento no encontrado.")  # before revealing which regions exist
     centro, codigo = region_del_documento(documento, region)
-    documento_para_region(request, pk, codigo, etapa=etapa)
+    _exigir_region(request.user, documento, codigo)
     return documento, centro, codigo
 
 

@@ -46,10 +46,6 @@ class Informe:
     regiones: Callable | None = None
     solo_servicio: bool = False
 
-    @property
-    def extension(self) -> str:
-        return self.formato
-
 
 @dataclass(frozen=True)
 class EtapaDef:

@@ -43,7 +43,7 @@ def nombre_archivo(documento, informe: etapas.Informe, region: str | None = None
     partes = [documento.servicio.sigla, str(documento.ciclo.anio), informe.nombre]
     if region and informe.regiones is not None:
         partes.append(region)
-    return "-".join(partes) + f".{informe.extension}"
+    return "-".join(partes) + f".{informe.formato}"
 
 
 def regiones_de(documento, informe: etapas.Informe) -> set[str]:

@@ -99,7 +99,6 @@ __all__ = [
     "RecursoRechazado",
     "RegionNoEncontrada",
     "datos_documento",
-    "nombre_archivo",
     "renderizar",
 ]
 
@@ -447,10 +446,3 @@ def datos_documento(documento, usuario=None) -> dict:
         "visacion": visacion,
         "contenido": datos,
     }
-
-
-def nombre_archivo(datos: dict, informe: str, region: str | None = None, ext="pdf") -> str:
-    partes = [datos["servicio"]["sigla"], str(datos["anio"]), informe]
-    if region:
-        partes.append(region)
-    return "-".join(partes) + f".{ext}"

@@ -125,6 +125,6 @@ class Command(BaseCommand):
         for etapa, informe in etapas.informes():
             region = " [--region CODIGO]" if informe.regiones is not None else ""
             self.stdout.write(
-                f"{informe.nombre:<12} .{informe.extension:<5} {etapa.titulo}: "
+                f"{informe.nombre:<12} .{informe.formato:<5} {etapa.titulo}: "
                 f"{informe.titulo}{region}"
             )
