@@ -189,3 +189,43 @@ def test_las_listas_del_gore_no_cuentan_observaciones(client, mundo, visado_con_
         assert "badge-danger" not in html, url
     client.force_login(mundo.encargada)
     assert "badge-danger" in client.get(reverse("pmggt:documento_lista")).content.decode()
+
+
+def _consultas(client, url, django_assert_max_num_queries, maximo):
+    client.get(url)  # warm-up: content types and permission caches
+    with django_assert_max_num_queries(maximo) as capturadas:
+        assert client.get(url).status_code == 200
+    return len(capturadas)
+
+
+@pytest.mark.parametrize("vista", ["documento", "cuadro", "informe"])
+def test_paginas_del_gore_en_consultas_constantes(
+    client, mundo, visado_con_revision, django_assert_max_num_queries, vista
+):
+    """The same number of queries with 2 and with 42 observaciones and cuadro rows."""
+    doc = visado_con_revision
+    urls = {
+        "documento": reverse("pmggt:documento", args=[doc.pk]),
+        "cuadro": reverse("diagnostico:cuadro", args=[doc.pk, "I"]),
+        "informe": reverse("pmggt:informe", args=[doc.pk, "cuadros"]) + "?region=I",
+    }
+    client.force_login(mundo.gore)
+    antes = _consultas(client, urls[vista], django_assert_max_num_queries, 20)
+    # More rows and observaciones in the next visado version.
+    _modificar(mundo, doc)
+    producto = doc.diagnostico.productos.get()
+    for i in range(20):
+        fila = _fila(doc, mundo.centro_region_i, producto, f"Avance {i}")
+        services.observacion_crear(
+            documento=doc, autor=mundo.experta, texto=f"Nota {i}", campo=f"c1:{fila.pk}:avance"
+        )
+        _fila(doc, mundo.centro_region_ii, producto, f"Avance II {i}")
+    for obs in doc.observaciones.filter(resuelta=False):
+        services.observacion_resolver(observacion=obs, actor=mundo.encargada)
+    doc.refresh_from_db()
+    llevar_a(mundo, doc, Estado.VISADO)
+    for i in range(20):
+        Observacion = doc.observaciones.model
+        Observacion.objects.create(documento=doc, version=3, autor=mundo.experta, texto=f"N{i}")
+    despues = _consultas(client, urls[vista], django_assert_max_num_queries, 20)
+    assert despues == antes
