@@ -2,51 +2,120 @@
 
 Every check goes through guardian's object permissions granted to role groups. Superuser
 accounts are technical: they see everything as administrators but never act on the chain.
+
+A user's grants are read once per request (``concedidos``): one query over the direct
+permission tables (``models/roles.py``) and the global administrator permission, kept on the
+user object, which Django builds anew for each request. Every check and every selector uses
+those ids; none asks the permission tables again.
 """
 
-from django.db.models import Q
-from guardian.core import ObjectPermissionChecker
-from guardian.shortcuts import get_objects_for_user
+from django.contrib.auth.models import Permission
+from django.db.models import CharField, IntegerField, Q, Value
 
 from .models import Centro, Documento, GobiernoRegional, Servicio
+from .models.roles import (
+    CentroGroupObjectPermission,
+    CentroUserObjectPermission,
+    GoreGroupObjectPermission,
+    GoreUserObjectPermission,
+    ServicioGroupObjectPermission,
+    ServicioUserObjectPermission,
+)
 
 # Access levels to a document, from most to least.
 CONTENIDO = "contenido"  # may read the whole document
 CONOCE = "conoce"  # knows it exists (it concerns them) but may not open it now
 
 
+_CACHE = "_pmggt_concedidos"
+_GLOBAL = "global"
+_ADMINISTRAR = "administrar_pmggt"
+# (table, how it reaches the user, the label its ids are kept under)
+_TABLAS = (
+    (ServicioUserObjectPermission, "user", Servicio._meta.label),
+    (ServicioGroupObjectPermission, "group__user", Servicio._meta.label),
+    (CentroUserObjectPermission, "user", Centro._meta.label),
+    (CentroGroupObjectPermission, "group__user", Centro._meta.label),
+    (GoreUserObjectPermission, "user", GobiernoRegional._meta.label),
+    (GoreGroupObjectPermission, "group__user", GobiernoRegional._meta.label),
+)
+
+
+def _activo(usuario) -> bool:
+    return bool(usuario.is_authenticated and usuario.is_active)
+
+
+def concedidos(usuario) -> dict[tuple[str, str], frozenset[int]]:
+    """{(model label, codename): ids} of this user's object grants, plus
+    ``("global", "administrar_pmggt")`` when held globally. One query, once per user object."""
+    if not _activo(usuario) or usuario.is_superuser:
+        return {}
+    cache = usuario.__dict__.get(_CACHE)
+    if cache is not None:
+        return cache
+
+    def filas(modelo, camino, etiqueta):
+        return (
+            modelo.objects.filter(**{camino: usuario})
+            .annotate(_t=Value(etiqueta, output_field=CharField()))
+            .values_list("_t", "permission__codename", "content_object_id")
+            .order_by()
+        )
+
+    globales = (
+        Permission.objects.filter(
+            Q(user=usuario) | Q(group__user=usuario),
+            codename=_ADMINISTRAR,
+            content_type__app_label="pmggt",
+        )
+        .annotate(
+            _t=Value(_GLOBAL, output_field=CharField()), _i=Value(0, output_field=IntegerField())
+        )
+        .values_list("_t", "codename", "_i")
+        .order_by()
+    )
+    partes = [filas(*tabla) for tabla in _TABLAS]
+    ids: dict[tuple[str, str], set[int]] = {}
+    for etiqueta, codename, pk in globales.union(*partes, all=True):
+        ids.setdefault((etiqueta, codename), set()).add(pk)
+    cache = usuario.__dict__[_CACHE] = {clave: frozenset(v) for clave, v in ids.items()}
+    return cache
+
+
+def olvidar(usuario) -> None:
+    """Drop the grants kept on this user object (after changing its groups or grants)."""
+    usuario.__dict__.pop(_CACHE, None)
+    usuario.__dict__.pop("_perm_cache", None)
+    usuario.__dict__.pop("_user_perm_cache", None)
+    usuario.__dict__.pop("_group_perm_cache", None)
+
+
+def ids_con(usuario, codename: str, klass) -> frozenset[int]:
+    return concedidos(usuario).get((klass._meta.label, codename), frozenset())
+
+
 def es_administrador(usuario) -> bool:
-    if not (usuario.is_authenticated and usuario.is_active):
+    if not _activo(usuario):
         return False
-    return usuario.is_superuser or usuario.has_perm("pmggt.administrar_pmggt")
+    return usuario.is_superuser or (_GLOBAL, _ADMINISTRAR) in concedidos(usuario)
 
 
 def permisos_sobre(usuario, objeto) -> set[str]:
-    """Codenames this user holds on this object, cached on the user for the request."""
-    if not (usuario.is_authenticated and usuario.is_active) or usuario.is_superuser:
-        return set()
-    cache = usuario.__dict__.setdefault("_pmggt_permisos", {})
-    clave = (objeto._meta.label, objeto.pk)
-    if clave not in cache:
-        cache[clave] = set(ObjectPermissionChecker(usuario).get_perms(objeto))
-    return cache[clave]
+    """Codenames this user holds on this object through an object grant."""
+    etiqueta = objeto._meta.label
+    return {c for (e, c), ids in concedidos(usuario).items() if e == etiqueta and objeto.pk in ids}
 
 
 def tiene(usuario, codename: str, objeto) -> bool:
-    return codename in permisos_sobre(usuario, objeto)
+    return objeto.pk in ids_con(usuario, codename, type(objeto))
 
 
 def objetos_con(usuario, codename: str, klass):
     """Objects of klass on which the user holds codename through an object grant."""
-    if not (usuario.is_authenticated and usuario.is_active) or usuario.is_superuser:
+    ids = ids_con(usuario, codename, klass)
+    if not ids:
         return klass.objects.none()
-    return get_objects_for_user(
-        usuario,
-        f"pmggt.{codename}",
-        klass=klass,
-        accept_global_perms=False,
-        with_superuser=False,
-    )
+    return klass.objects.filter(pk__in=sorted(ids))
 
 
 def centros_editables(usuario, servicio=None):
@@ -67,6 +136,8 @@ def q_concierne_a_gores(gores, prefijo: str = "") -> Q:
 
 
 def concierne_a_gore(usuario, servicio: Servicio) -> bool:
+    if not ids_con(usuario, "ver_region", GobiernoRegional):
+        return False
     gores = gores_de(usuario)
     return Servicio.objects.filter(pk=servicio.pk).filter(q_concierne_a_gores(gores)).exists()
 

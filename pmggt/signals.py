@@ -2,11 +2,12 @@
 
 from axes.signals import user_locked_out
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_delete, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
 
-from . import seguridad, services
+from . import permisos, seguridad, services
 from .middleware import registrar_ingreso
 from .models import Centro, GrupoRol
 
@@ -61,3 +62,10 @@ def revocar_permisos_centro(sender, instance, **kwargs):
 @receiver(post_delete, sender=GrupoRol)
 def revocar_permisos_rol(sender, instance, **kwargs):
     services.rol_permisos_revocar(grupo_id=instance.grupo_id, tipo=instance.tipo)
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through)
+def olvidar_permisos(sender, instance, **kwargs):
+    # A user object whose groups change reads its grants again (permisos.concedidos).
+    if isinstance(instance, get_user_model()):
+        permisos.olvidar(instance)
