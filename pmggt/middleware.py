@@ -18,6 +18,10 @@ from . import seguridad
 
 # Session key holding the login time (a POSIX timestamp), set on user_logged_in (signals.py).
 CLAVE_INGRESO = "pmggt_ingreso"
+# When the inactivity expiry was last renewed: a request renews it (one session write) only
+# when this is older than RENOVAR_CADA seconds, not on every request.
+CLAVE_RENOVADA = "pmggt_renovada"
+RENOVAR_CADA = 60
 
 MENSAJE_SESION_MAXIMA = (
     "Su sesión se cerró porque alcanzó el tiempo máximo de {horas} horas. Ingrese nuevamente "
@@ -67,6 +71,21 @@ def ingreso(request) -> float | None:
 
 def registrar_ingreso(request) -> None:
     request.session[CLAVE_INGRESO] = timezone.now().timestamp()
+    renovar(request)
+
+
+def renovar(request) -> None:
+    """Renew the inactivity expiry: the session is saved (with a new expiry) on the way out."""
+    request.session[CLAVE_RENOVADA] = timezone.now().timestamp()
+
+
+def _renovar_si_toca(request) -> None:
+    renovada = request.session.get(CLAVE_RENOVADA)
+    if (
+        not isinstance(renovada, int | float)
+        or timezone.now().timestamp() - renovada >= RENOVAR_CADA
+    ):
+        renovar(request)
 
 
 def sesion_restante(request) -> dict:
@@ -74,12 +93,17 @@ def sesion_restante(request) -> dict:
     inicio = ingreso(request)
     if inicio is None:
         inicio = timezone.now().timestamp()
+    ahora = timezone.now().timestamp()
     fin = inicio + maximo_segundos()
-    absoluta = max(0, int(fin - timezone.now().timestamp()))
+    absoluta = max(0, int(fin - ahora))
+    renovada = request.session.get(CLAVE_RENOVADA)
+    inactividad = request.session.get_expiry_age()
+    if isinstance(renovada, int | float):
+        inactividad = max(0, round(inactividad - (ahora - renovada)))
     cierre = timezone.localtime(datetime.fromtimestamp(fin, tz=UTC))
     return {
-        # Every request renews the inactivity expiry (SESSION_SAVE_EVERY_REQUEST).
-        "inactividad": min(request.session.get_expiry_age(), absoluta),
+        # Requests renew the inactivity expiry at most once a minute (RENOVAR_CADA).
+        "inactividad": min(inactividad, absoluta),
         "absoluta": absoluta,
         "cierre": cierre.strftime("%H:%M"),
         # UTC offset of the site's time zone, so the page tells times as the server does.
@@ -129,6 +153,7 @@ class SesionMiddleware:
                 registrar_ingreso(request)
             elif timezone.now().timestamp() - inicio > maximo_segundos():
                 return self._cerrar(request)
+            _renovar_si_toca(request)
             request.pmggt_sesion = sesion_restante(request)
         elif self._expirada(request):
             if _es_htmx(request):

@@ -172,9 +172,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PMG-GT <no-responder@pmggt.local
 # Absolute links in e-mails.
 SITIO_URL = env("SITIO_URL", "http://127.0.0.1:8000")
 
-# Sessions end after inactivity: every request renews the expiry.
+# Sessions end after inactivity: a request renews the expiry when the last renewal is over a
+# minute old (pmggt.middleware.RENOVAR_CADA), so most requests write no session.
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # PDF renders (pmggt.informes.pdf): each in its own process, with these caps.
 PMGGT_PDF_TIEMPO_MAXIMO = float(env("PMGGT_PDF_TIEMPO_MAXIMO", "120"))  # seconds

@@ -6,18 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
-from .middleware import sesion_restante
+from .middleware import renovar, sesion_restante
 
 
 @require_POST
 @login_required
 def sesion_mantener(request):
-    """«Seguir trabajando»: this request itself renews the inactivity expiry
-    (SESSION_SAVE_EVERY_REQUEST); the absolute limit stays where it was.
+    """«Seguir trabajando»: renews the inactivity expiry now; the absolute limit stays where
+    it was.
 
     204 has no body, so the seconds left travel as JSON in the X-Sesion-Restante header.
     """
-    request.session.modified = True
+    renovar(request)
     respuesta = HttpResponse(status=204)
     respuesta["X-Sesion-Restante"] = json.dumps(sesion_restante(request))
     return respuesta

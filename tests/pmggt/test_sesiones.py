@@ -7,10 +7,12 @@ from unittest import mock
 import pytest
 from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from pmggt.middleware import CLAVE_INGRESO
+from pmggt.middleware import CLAVE_INGRESO, CLAVE_RENOVADA, RENOVAR_CADA
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +71,16 @@ def test_salir_cierra_la_sesion(client, mundo):
 # --- Inactivity expiry ---
 
 
-def test_cada_solicitud_renueva_la_expiracion_por_inactividad(client, mundo, settings):
+def _renovada_hace(client, segundos):
+    sesion = client.session
+    sesion[CLAVE_RENOVADA] = timezone.now().timestamp() - segundos
+    sesion.save()
+
+
+def test_una_solicitud_renueva_la_expiracion_por_inactividad(client, mundo, settings):
     _ingresar(client)
     clave = client.session.session_key
+    _renovada_hace(client, RENOVAR_CADA + 5)
     Session.objects.filter(session_key=clave).update(
         expire_date=timezone.now() + timedelta(minutes=1)
     )
@@ -79,6 +88,21 @@ def test_cada_solicitud_renueva_la_expiracion_por_inactividad(client, mundo, set
     vence = Session.objects.get(session_key=clave).expire_date
     esperado = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
     assert abs((vence - esperado).total_seconds()) < 30
+
+
+def test_solicitudes_seguidas_no_escriben_la_sesion(client, mundo, settings):
+    _ingresar(client)
+    clave = client.session.session_key
+    _renovada_hace(client, 10)
+    client.get(reverse("pmggt:mis_pendientes"))
+    vence = Session.objects.get(session_key=clave).expire_date
+    with CaptureQueriesContext(connection) as consultas:
+        html = client.get(reverse("pmggt:mis_pendientes")).content.decode()
+    assert not any("UPDATE" in q["sql"] for q in consultas.captured_queries)
+    assert Session.objects.get(session_key=clave).expire_date == vence
+    # The warning counts from the last renewal, not from this request.
+    inactividad = int(html.split('data-inactividad="')[1].split('"')[0])
+    assert settings.SESSION_COOKIE_AGE - 40 <= inactividad <= settings.SESSION_COOKIE_AGE - 9
 
 
 def test_sesion_vence_por_inactividad(client, mundo):
