@@ -172,6 +172,28 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "PMG-GT <no-responder@pmggt.local
 # Absolute links in e-mails.
 SITIO_URL = env("SITIO_URL", "http://127.0.0.1:8000")
 
+# Cache: Redis where REDIS_URL is set (production: one cache shared by every app server),
+# else this process's memory.
+REDIS_URL = env("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pmggt",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from the cache and written through to the database (no query per page),
+# but only with a cache every process shares (Redis) or in development (one process): with a
+# per-process cache a session closed in one worker would stay open in the others.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL or DEBUG
+    else "django.contrib.sessions.backends.db"
+)
+
 # Sessions end after inactivity: a request renews the expiry when the last renewal is over a
 # minute old (pmggt.middleware.RENOVAR_CADA), so most requests write no session.
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(30 * 60)))

@@ -53,6 +53,30 @@ def test_produccion_configuracion_segura():
     assert not valores["cada_solicitud"] and valores["edad"] <= 3600
 
 
+def test_sesiones_en_cache_solo_con_un_cache_compartido():
+    """Without Redis every app server reads sessions from the database; with it, from Redis
+    (a session closed in one worker must be closed in all of them)."""
+    codigo = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "from django.core.cache import cache; "
+        "cache.set('pmggt-prueba', 7) if s.REDIS_URL else None; "
+        "print(json.dumps({'motor': s.SESSION_ENGINE, 'cache': s.CACHES['default']['BACKEND'],"
+        "'lee': cache.get('pmggt-prueba') if s.REDIS_URL else None}))"
+    )
+    base = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "pmggt.gob.cl"}
+    r = _python(codigo, _entorno_produccion(**base))
+    assert r.returncode == 0, r.stderr
+    valores = json.loads(r.stdout.strip().splitlines()[-1])
+    assert valores["motor"] == "django.contrib.sessions.backends.db"
+    assert valores["cache"].endswith("LocMemCache")
+    r = _python(codigo, _entorno_produccion(REDIS_URL="redis://127.0.0.1:6379/5", **base))
+    assert r.returncode == 0, r.stderr
+    valores = json.loads(r.stdout.strip().splitlines()[-1])
+    assert valores["motor"] == "django.contrib.sessions.backends.cached_db"
+    assert valores["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert valores["lee"] == 7  # the Redis these machines run at 127.0.0.1:6379
+
+
 def test_check_deploy_sin_advertencias():
     r = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

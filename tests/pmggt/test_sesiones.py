@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -71,6 +72,12 @@ def test_salir_cierra_la_sesion(client, mundo):
 # --- Inactivity expiry ---
 
 
+def _fijar_vencimiento(clave, fecha):
+    """Set the stored session's expiry (sessions are read from the cache first: drop it)."""
+    Session.objects.filter(session_key=clave).update(expire_date=fecha)
+    cache.delete(f"django.contrib.sessions.cached_db{clave}")
+
+
 def _renovada_hace(client, segundos):
     sesion = client.session
     sesion[CLAVE_RENOVADA] = timezone.now().timestamp() - segundos
@@ -81,9 +88,7 @@ def test_una_solicitud_renueva_la_expiracion_por_inactividad(client, mundo, sett
     _ingresar(client)
     clave = client.session.session_key
     _renovada_hace(client, RENOVAR_CADA + 5)
-    Session.objects.filter(session_key=clave).update(
-        expire_date=timezone.now() + timedelta(minutes=1)
-    )
+    _fijar_vencimiento(clave, timezone.now() + timedelta(minutes=1))
     assert client.get(reverse("pmggt:mis_pendientes")).status_code == 200
     vence = Session.objects.get(session_key=clave).expire_date
     esperado = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
@@ -107,9 +112,7 @@ def test_solicitudes_seguidas_no_escriben_la_sesion(client, mundo, settings):
 
 def test_sesion_vence_por_inactividad(client, mundo):
     _ingresar(client)
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timedelta(seconds=1)
-    )
+    _fijar_vencimiento(client.session.session_key, timezone.now() - timedelta(seconds=1))
     url = reverse("pmggt:mis_pendientes")
     r = client.get(url)
     assert r.status_code == 302
@@ -120,9 +123,7 @@ def test_sesion_vence_por_inactividad(client, mundo):
 
 def test_sesion_vencida_en_htmx_pide_ir_al_ingreso(client, mundo):
     _ingresar(client)
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - timedelta(seconds=1)
-    )
+    _fijar_vencimiento(client.session.session_key, timezone.now() - timedelta(seconds=1))
     r = client.get(
         reverse("pmggt:documento_lista"),
         HTTP_HX_REQUEST="true",
@@ -160,9 +161,7 @@ def test_maximo_configurable_y_reloj_adelantado(client, mundo, settings):
 
     def activa_hasta(momento):
         # Someone working all along: the inactivity expiry keeps moving ahead.
-        Session.objects.filter(session_key=client.session.session_key).update(
-            expire_date=momento + timedelta(minutes=10)
-        )
+        _fijar_vencimiento(client.session.session_key, momento + timedelta(minutes=10))
 
     futuro = timezone.now() + timedelta(hours=1, minutes=59)
     activa_hasta(futuro)
@@ -235,9 +234,7 @@ def test_mantener_sesion_renueva_la_inactividad_no_el_maximo(client, mundo, sett
     _ajustar_ingreso(client, horas_atras=4)
     ingreso = client.session[CLAVE_INGRESO]
     clave = client.session.session_key
-    Session.objects.filter(session_key=clave).update(
-        expire_date=timezone.now() + timedelta(minutes=2)
-    )
+    _fijar_vencimiento(clave, timezone.now() + timedelta(minutes=2))
 
     r = client.post(reverse("pmggt:sesion_mantener"))
 
