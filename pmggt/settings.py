@@ -154,6 +154,9 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+# Visado versions' PDFs are rendered once and kept in the default storage (MEDIA_ROOT):
+# pmggt.informes.cache.
+PMGGT_PDF_CACHE = env_bool("PMGGT_PDF_CACHE", True)
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

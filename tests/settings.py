@@ -1,6 +1,8 @@
 """Test settings: development defaults, fast hashing, in-memory e-mail."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "1")
 
@@ -14,3 +16,7 @@ STORAGES = {
 }
 AXES_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Stored PDFs of visado versions (pmggt.informes.cache): off, so that each test sees its own
+# renders; tests/pmggt/test_cache_pdf.py turns it on with a MEDIA_ROOT of its own.
+PMGGT_PDF_CACHE = False
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pmggt-media-"))

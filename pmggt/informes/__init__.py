@@ -6,6 +6,7 @@ package builds them, for the one download view (``pmggt.informes.views``) and th
   report prints (identification, state, version and hash, V°B°).
 - ``excel``: styles, formula-safe cells, title/header rows, a sheet per region plus a
   consolidated one, and the all-or-nothing import framework.
+- ``cache``: PDFs of visado versions, rendered once and served from storage by the view.
 """
 
 from dataclasses import dataclass

@@ -99,6 +99,7 @@ __all__ = [
     "RecursoRechazado",
     "RegionNoEncontrada",
     "datos_documento",
+    "identificacion",
     "renderizar",
 ]
 
@@ -396,13 +397,26 @@ def datos_documento(documento, usuario=None) -> dict:
     Borrador, otherwise the frozen version under review or visado, so a PDF shows exactly what
     was approved or visado; a GORE always gets the last visado version, cut to its regions.
     """
-    from pmggt import etapas, versiones  # not at module level: see the module docstring
+    from pmggt import versiones  # not at module level: see the module docstring
+    from pmggt.models import Documento
+
+    doc = Documento.objects.select_related("servicio__region", "ciclo").get(pk=documento.pk)
+    datos, version = versiones.contenido_para(doc, usuario)
+    return {"documento": doc, **identificacion(doc, version), "contenido": datos}
+
+
+def identificacion(doc, version) -> dict:
+    """What a report prints of ``doc`` printed at ``version`` (None: the live draft) besides its
+    content: Servicio, year, stage, state, version and hash, and the V°B° signatures.
+
+    JSON-serialisable: ``pmggt.informes.cache`` hashes it into the key of a stored PDF, so a
+    stored PDF is never served once any of this would print differently.
+    """
+    from pmggt import etapas  # not at module level: see the module docstring
     from pmggt.models import Documento, Transicion
 
     Estado = Documento.Estado
-    doc = Documento.objects.select_related("servicio__region", "ciclo").get(pk=documento.pk)
     aprobacion = visacion = None
-    datos, version = versiones.contenido_para(doc, usuario)
     # A reader of the visado record sees it as Visado even while a new version is under way.
     visada = version is not None and version.numero == doc.version_visada
     if version is not None:
@@ -426,7 +440,6 @@ def datos_documento(documento, usuario=None) -> dict:
         version_texto = "Borrador sin versión"
     estado = Estado.VISADO if visada else doc.estado
     return {
-        "documento": doc,
         "servicio": {
             "sigla": servicio.sigla,
             "nombre": servicio.nombre,
@@ -444,5 +457,4 @@ def datos_documento(documento, usuario=None) -> dict:
         "borrador": estado != Estado.VISADO,
         "aprobacion": aprobacion,
         "visacion": visacion,
-        "contenido": datos,
     }

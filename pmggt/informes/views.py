@@ -9,28 +9,40 @@ document's stage declares (``etapas.Informe``); a stage may also route its own U
   name the region (``?region=II``) of a Servicio with Centros; complete reports
   (``solo_servicio``) need full access.
 - Outsiders get 404 (they do not learn the document exists), as elsewhere.
+
+Once those checks pass, a PDF that is the record of a visado version is rendered once and then
+served from storage (``pmggt.informes.cache``); drafts and Excel files are built every time.
 """
 
 import logging
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from pmggt import acceso, etapas
 
-from . import InformeError, RegionNoEncontrada, generar
+from . import TIPOS, InformeError, RegionNoEncontrada, cache, generar, nombre_archivo
 
 logger = logging.getLogger(__name__)
 
 
-def respuesta_archivo(archivo) -> HttpResponse:
-    respuesta = HttpResponse(archivo.contenido, content_type=archivo.tipo)
-    respuesta["Content-Disposition"] = f'attachment; filename="{archivo.nombre}"'
+def _cabeceras(respuesta, nombre: str):
+    respuesta["Content-Disposition"] = f'attachment; filename="{nombre}"'
     respuesta["Cache-Control"] = "private, no-store"
     respuesta["X-Content-Type-Options"] = "nosniff"
     return respuesta
+
+
+def respuesta_archivo(archivo) -> HttpResponse:
+    return _cabeceras(HttpResponse(archivo.contenido, content_type=archivo.tipo), archivo.nombre)
+
+
+def respuesta_guardada(guardado, nombre: str, tipo: str) -> FileResponse:
+    """A stored PDF, streamed, with the same headers as a freshly built one."""
+    respuesta = FileResponse(guardado, content_type=tipo, as_attachment=True, filename=nombre)
+    return _cabeceras(respuesta, nombre)
 
 
 @login_required
@@ -47,6 +59,13 @@ def descargar(request, pk: int, informe: str, etapa: int | None = None, formato:
                 f"El {declarado.titulo} completo solo está disponible para el Servicio."
             )
         region = None
+    # Every access check is above: only now may a stored PDF be looked up.
+    clave = cache.clave(documento, declarado, region, request.user)
+    if clave is not None:
+        guardado = cache.abrir(clave)
+        if guardado is not None:
+            nombre = nombre_archivo(documento, declarado, region)
+            return respuesta_guardada(guardado, nombre, TIPOS[declarado.formato])
     try:
         archivo = generar(documento, declarado, region, request.user)
     except RegionNoEncontrada as exc:
@@ -55,4 +74,6 @@ def descargar(request, pk: int, informe: str, etapa: int | None = None, formato:
         # Too slow, too big, or the render process failed: a clear answer, never a 500.
         logger.warning("Informe %s del documento %s: %s", informe, pk, exc)
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    if clave is not None:
+        cache.guardar(clave, archivo.contenido, declarado, region, request.user)
     return respuesta_archivo(archivo)
