@@ -3,7 +3,7 @@
 from pmggt.etapas import EtapaDef
 from pmggt.models import Documento
 
-from . import contenido, demo, excel, informes
+from . import contenido, demo, escala, excel, informes
 from .models import Diagnostico
 
 ETAPA = EtapaDef(
@@ -24,4 +24,5 @@ ETAPA = EtapaDef(
     plantilla_publica="diagnostico/_publico.html",
     informes=(*informes.INFORMES, excel.EXPORTACION),
     demo=demo.cargar,
+    escala=escala.generar,
 )

@@ -11,7 +11,8 @@ interface, so the core imports no stage app. A new stage declares:
 - whether its content is split by region (``regional``) and how a reader's part is cut out;
 - its reports and exports (``informes``), served by one download view and one command;
 - its demo content (``demo``) and when a visado document may be reopened
-  (``puede_solicitar_modificacion``).
+  (``puede_solicitar_modificacion``);
+- how to bulk-build its content for the national-scale data set (``escala``).
 """
 
 import hashlib
@@ -86,6 +87,12 @@ class EtapaDef:
     demo: Callable | None = None
     # Why a visado document cannot be reopened now (None: it can); default: always allowed.
     puede_solicitar_modificacion: Callable | None = None
+    # Bulk-builds the stage's content for the scale data set (pmggt.escala, generar_escala):
+    # escala(documentos, aleatorio, *, using) -> {documento pk: [content of version 1, …, of
+    # version N, current content]}, where documentos are pmggt.escala.DocumentoEscala (the
+    # Documento rows already saved, with when each version was sent) and aleatorio a seeded
+    # random.Random. Each content is exactly what ``contenido`` returns at that time.
+    escala: Callable | None = None
 
     def informe(self, nombre: str) -> Informe | None:
         return next((i for i in self.informes if i.nombre == nombre), None)
