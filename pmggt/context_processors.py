@@ -6,7 +6,8 @@ def navegacion(request):
     if usuario is None or not usuario.is_authenticated:
         return {}
     return {
-        # Lazy: only pages that show the badge pay the query.
-        "num_pendientes": lambda: selectors.documentos_pendientes_para(usuario).count(),
+        # Lazy: only pages that show the badge pay its query, a bare COUNT (Mis pendientes
+        # passes the length of its own list instead).
+        "num_pendientes": lambda: selectors.num_pendientes(usuario),
         "es_administrador": permisos.es_administrador(usuario),
     }

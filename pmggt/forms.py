@@ -1,8 +1,10 @@
+from urllib.parse import quote
+
 from django import forms
 from django.db import models
 from django.forms import formset_factory
 
-from . import etapas
+from . import etapas, selectors
 from .models import Ciclo, Documento, Region, Servicio
 
 
@@ -50,9 +52,22 @@ class ObservacionForm(EstiloGobMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, campos=(), **kwargs):
+    def __init__(self, *args, campos=(), url_campos=None, **kwargs):
+        """``campos``: the choices. With ``url_campos`` the page carries only those given
+        (the general one, and the one chosen when the form comes back with errors); the
+        select loads every field of the document from that URL when its form is opened or it
+        gets the focus (htmx), instead of hundreds of options on every page."""
         super().__init__(*args, **kwargs)
         self.fields["campo"].choices = list(campos)
+        if url_campos:
+            elegido = self["campo"].value() or ""
+            self.fields["campo"].widget.attrs.update(
+                {
+                    "hx-get": f"{url_campos}?seleccionado={quote(elegido)}",
+                    "hx-trigger": "toggle once from:closest details, focus once",
+                    "hx-swap": "innerHTML",
+                }
+            )
 
 
 class ObservacionRequeridaForm(ObservacionForm):
@@ -95,69 +110,218 @@ class CrearDocumentoForm(EstiloGobMixin, forms.Form):
             return None
 
 
+def _q_servicio(prefijo: str, texto: str = "", region=None) -> models.Q:
+    """Servicios (prefijo="") or documents (prefijo="servicio__") by name or sigla and by region:
+    the Servicio's own region or one of its Centros' (without duplicate rows)."""
+    q = models.Q()
+    if texto:
+        q &= models.Q(**{f"{prefijo}sigla__icontains": texto}) | models.Q(
+            **{f"{prefijo}nombre__icontains": texto}
+        )
+    if region is not None:
+        campo = f"{prefijo}in" if prefijo else "pk__in"
+        q &= models.Q(**{f"{prefijo}region": region}) | models.Q(
+            **{campo: Servicio.objects.filter(centros__region=region).values("pk")}
+        )
+    return q
+
+
 class FiltroDocumentosForm(EstiloGobMixin, forms.Form):
+    """Filters and order of the documents list (and of its Excel export).
+
+    Every field is optional and an invalid value is ignored (the other filters still apply).
+    The Ciclos and regions are read once (one query each) for the choices and the filtering.
+    Estado «No iniciado» lists, instead of documents, the visible active Servicios without the
+    document of the chosen Ciclo (default: the open ones) and Etapa (default: every stage).
+    """
+
+    NO_INICIADO = selectors.NO_INICIADO
+    POR_DEFECTO = "-ciclo"
+    # Sort key: (label, documents' ordering, "No iniciado" rows' ordering or None: default).
+    # Every ordering ends with a unique column, so pages never overlap. The default comes first:
+    # the select shows it when the query string names no (valid) order.
+    _POR_ESTADO = models.Case(
+        *(
+            models.When(estado=valor, then=models.Value(i))
+            for i, valor in enumerate(Documento.Estado.values)
+        ),
+        default=models.Value(len(Documento.Estado.values)),
+        output_field=models.IntegerField(),
+    )
     ORDENES = {
-        "reciente": ("-ciclo__anio", "etapa", "servicio__nombre", "pk"),
-        "servicio": ("servicio__nombre", "-ciclo__anio", "etapa", "pk"),
-        "estado": ("estado", "-ciclo__anio", "servicio__nombre", "pk"),
-        "espera": ("estado_desde", "pk"),
+        "-ciclo": (
+            "Ciclo (más reciente primero)",
+            ("-ciclo__anio", "etapa", "servicio__nombre", "servicio__sigla", "pk"),
+            ("-anio", "etapa_num", "nombre", "sigla"),
+        ),
+        "ciclo": (
+            "Ciclo (más antiguo primero)",
+            ("ciclo__anio", "etapa", "servicio__nombre", "servicio__sigla", "pk"),
+            ("anio", "etapa_num", "nombre", "sigla"),
+        ),
+        "servicio": (
+            "Servicio (A a Z)",
+            ("servicio__nombre", "servicio__sigla", "-ciclo__anio", "etapa", "pk"),
+            ("nombre", "sigla", "-anio", "etapa_num"),
+        ),
+        "-servicio": (
+            "Servicio (Z a A)",
+            ("-servicio__nombre", "-servicio__sigla", "-ciclo__anio", "etapa", "pk"),
+            ("-nombre", "-sigla", "-anio", "etapa_num"),
+        ),
+        "etapa": (
+            "Etapa (de la I a la IV)",
+            ("etapa", "-ciclo__anio", "servicio__nombre", "servicio__sigla", "pk"),
+            ("etapa_num", "-anio", "nombre", "sigla"),
+        ),
+        "-etapa": (
+            "Etapa (de la IV a la I)",
+            ("-etapa", "-ciclo__anio", "servicio__nombre", "servicio__sigla", "pk"),
+            ("-etapa_num", "-anio", "nombre", "sigla"),
+        ),
+        "estado": (
+            "Estado (de Borrador a Visado)",
+            (_POR_ESTADO.asc(), "-ciclo__anio", "etapa", "servicio__nombre", "pk"),
+            None,
+        ),
+        "-estado": (
+            "Estado (de Visado a Borrador)",
+            (_POR_ESTADO.desc(), "-ciclo__anio", "etapa", "servicio__nombre", "pk"),
+            None,
+        ),
+        "fecha": ("Fecha de estado (la más antigua primero)", ("estado_desde", "pk"), None),
+        "-fecha": ("Fecha de estado (la más reciente primero)", ("-estado_desde", "-pk"), None),
     }
 
     texto = forms.CharField(
         label="Servicio (nombre o sigla)",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"placeholder": "Buscar Servicio por nombre o sigla"}),
+        widget=forms.TextInput(attrs={"placeholder": "Nombre o sigla del Servicio"}),
     )
-    ciclo = forms.ModelChoiceField(
-        queryset=Ciclo.objects.all(), required=False, empty_label="Todos los ciclos"
+    ciclo = forms.TypedChoiceField(
+        label="Ciclo", choices=(), coerce=int, required=False, empty_value=None
     )
     etapa = forms.TypedChoiceField(
-        choices=(), coerce=int, required=False, empty_value=None, label="Etapa"
+        label="Etapa", choices=(), coerce=int, required=False, empty_value=None
     )
-    region = forms.ModelChoiceField(
-        queryset=Region.objects.all(), required=False, empty_label="Todas las regiones"
+    region = forms.TypedChoiceField(
+        label="Región", choices=(), coerce=int, required=False, empty_value=None
     )
     estado = forms.ChoiceField(
-        choices=[("", "Todos los estados"), *Documento.Estado.choices], required=False
-    )
-    orden = forms.ChoiceField(
+        label="Estado",
         choices=[
-            ("reciente", "Más recientes primero"),
-            ("servicio", "Por Servicio"),
-            ("estado", "Por estado"),
-            ("espera", "Más tiempo en su estado"),
+            ("", "Todos los estados"),
+            *Documento.Estado.choices,
+            (NO_INICIADO, "No iniciado (Servicios sin documento)"),
         ],
         required=False,
+    )
+    orden = forms.ChoiceField(
         label="Orden",
+        choices=[(clave, etiqueta) for clave, (etiqueta, _d, _n) in ORDENES.items()],
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.ciclos = {c.pk: c for c in Ciclo.objects.order_by("-anio")}
+        self.regiones = {r.pk: r for r in Region.objects.order_by("orden")}
+        self.fields["ciclo"].choices = [("", "Todos los ciclos")] + [
+            (c.pk, f"{c.anio}{' (abierto)' if c.abierto else ''}") for c in self.ciclos.values()
+        ]
         self.fields["etapa"].choices = [("", "Todas las etapas")] + [
             (e.numero, e.titulo) for e in etapas.todas()
         ]
+        self.fields["region"].choices = [("", "Todas las regiones")] + [
+            (r.pk, r.nombre) for r in self.regiones.values()
+        ]
+        self.fields["orden"].initial = self.POR_DEFECTO
+
+    # --- The valid filters ---------------------------------------------------------------------
+
+    @property
+    def datos(self) -> dict:
+        """The valid fields' values (an invalid field is left out, not the whole form)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+    @property
+    def texto_buscado(self) -> str:
+        return (self.datos.get("texto") or "").strip()
+
+    @property
+    def ciclo_elegido(self):
+        return self.ciclos.get(self.datos.get("ciclo"))
+
+    @property
+    def etapa_elegida(self):
+        numero = self.datos.get("etapa")
+        return etapas.de(numero) if numero and etapas.disponible(numero) else None
+
+    @property
+    def region_elegida(self):
+        return self.regiones.get(self.datos.get("region"))
+
+    @property
+    def no_iniciado(self) -> bool:
+        return self.datos.get("estado") == self.NO_INICIADO
+
+    @property
+    def orden_elegido(self) -> str:
+        """The order applied: the chosen one, else the default (also for «No iniciado» rows,
+        which have no state or date to sort by)."""
+        orden = self.datos.get("orden") or self.POR_DEFECTO
+        if self.no_iniciado and self.ORDENES[orden][2] is None:
+            return self.POR_DEFECTO
+        return orden
+
+    def ciclos_no_iniciado(self) -> list:
+        """The Ciclos «No iniciado» looks at: the chosen one, else the open ones."""
+        if self.ciclo_elegido is not None:
+            return [self.ciclo_elegido]
+        return [c for c in self.ciclos.values() if c.abierto]
+
+    def descripcion(self) -> str:
+        """The filters in words (the Excel title rows)."""
+        partes = []
+        if self.texto_buscado:
+            partes.append(f"Servicio: «{self.texto_buscado}»")
+        if self.ciclo_elegido is not None:
+            partes.append(f"Ciclo {self.ciclo_elegido.anio}")
+        elif self.no_iniciado:
+            anios = ", ".join(str(c.anio) for c in self.ciclos_no_iniciado())
+            partes.append(f"Ciclos abiertos ({anios or 'ninguno'})")
+        if self.etapa_elegida is not None:
+            partes.append(self.etapa_elegida.titulo)
+        if self.region_elegida is not None:
+            partes.append(self.region_elegida.nombre)
+        estado = self.datos.get("estado")
+        if estado:
+            partes.append(f"Estado: {dict(self.fields['estado'].choices)[estado]}")
+        return " · ".join(partes) or "Sin filtros"
+
+    # --- Applying them -------------------------------------------------------------------------
 
     def filtrar(self, documentos):
         """The documents that match the valid filters, in the chosen order."""
-        datos = self.cleaned_data if self.is_valid() else {}
-        if datos.get("texto"):
-            texto = datos["texto"].strip()
-            documentos = documentos.filter(
-                models.Q(servicio__sigla__icontains=texto)
-                | models.Q(servicio__nombre__icontains=texto)
-            )
-        if datos.get("ciclo"):
-            documentos = documentos.filter(ciclo=datos["ciclo"])
-        if datos.get("etapa"):
-            documentos = documentos.filter(etapa=datos["etapa"])
-        if datos.get("region"):
-            region = datos["region"]
-            # The Servicio's own region, or one of its Centros' (without duplicate rows).
-            documentos = documentos.filter(
-                models.Q(servicio__region=region)
-                | models.Q(servicio__in=Servicio.objects.filter(centros__region=region))
-            )
-        if datos.get("estado"):
-            documentos = documentos.filter(estado=datos["estado"])
-        return documentos.order_by(*self.ORDENES.get(datos.get("orden") or "reciente"))
+        documentos = documentos.filter(
+            _q_servicio("servicio__", self.texto_buscado, self.region_elegida)
+        )
+        if self.ciclo_elegido is not None:
+            documentos = documentos.filter(ciclo=self.ciclo_elegido)
+        if self.datos.get("etapa"):
+            documentos = documentos.filter(etapa=self.datos["etapa"])
+        if self.datos.get("estado") and not self.no_iniciado:
+            documentos = documentos.filter(estado=self.datos["estado"])
+        return documentos.order_by(*self.ORDENES[self.orden_elegido][1])
+
+    def no_iniciados(self, usuario, servicios):
+        """«No iniciado» rows of these Servicios (the visible ones) for the valid filters, in
+        the chosen order (by Servicio, Ciclo or Etapa; any other order: the default)."""
+        servicios = servicios.filter(_q_servicio("", self.texto_buscado, self.region_elegida))
+        definiciones = [self.etapa_elegida] if self.etapa_elegida is not None else etapas.todas()
+        filas = selectors.no_iniciados(usuario, servicios, self.ciclos_no_iniciado(), definiciones)
+        return filas.order_by(*self.ORDENES[self.orden_elegido][2], "id")

@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views, views_sesion
+from . import views, views_listas, views_sesion
 from .informes import views as informes_views
 
 
@@ -20,8 +20,9 @@ admin.site.index_title = "Servicios, centros, ciclos, usuarios y roles"
 
 app_patterns = (
     [
-        path("", views.mis_pendientes, name="mis_pendientes"),
-        path("documentos/", views.documento_lista, name="documento_lista"),
+        path("", views_listas.mis_pendientes, name="mis_pendientes"),
+        # ?formato=xlsx: the same list, with the same filters, as an Excel workbook.
+        path("documentos/", views_listas.documento_lista, name="documento_lista"),
         path("documentos/nuevo/", views.documento_crear, name="documento_crear"),
         path("documentos/<int:pk>/", views.documento, name="documento"),
         path(
@@ -33,6 +34,16 @@ app_patterns = (
             "documentos/<int:pk>/versiones/<int:numero>/",
             views.documento_version,
             name="documento_version",
+        ),
+        path(
+            "documentos/<int:pk>/ediciones/",
+            views.documento_ediciones,
+            name="documento_ediciones",
+        ),
+        path(
+            "documentos/<int:pk>/campos/",
+            views.documento_campos,
+            name="documento_campos",
         ),
         path(
             "documentos/<int:pk>/informes/<slug:informe>/",

@@ -1,19 +1,159 @@
-"""Mis pendientes: exactly the documents waiting for each person, in constant queries."""
+"""Mis pendientes: exactly the documents waiting for each person (all of them), the documents she
+follows (paged), the Servicios she oversees without a document («No iniciado», paged, with the
+Encargado/a GT's «Iniciar …» buttons), and the navbar badge, in a constant number of queries.
+
+The helpers at the top (``filas_de``, ``ampliar``, ``contar_consultas``) are shared with
+test_lista_documentos.py and test_lista_excel.py.
+"""
 
 import re
+from collections import defaultdict
+from html.parser import HTMLParser
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pmggt import selectors, services, workflow
+from pmggt import etapas, selectors, services, workflow
 from pmggt.historia import actuando_como
-from pmggt.models import Documento, GrupoRol
-from tests.conftest import crear_diagnostico, llevar_a
+from pmggt.models import Ciclo, Documento, GrupoRol
+from tests.conftest import PERSONAS, crear_diagnostico, llevar_a
 from tests.fabricas import CicloFactory, ServicioFactory, UsuarioFactory
 
 Estado = Documento.Estado
+Tipo = GrupoRol.Tipo
+URL = "pmggt:mis_pendientes"
+LOGIN = reverse("login")
+
+# --- Shared helpers -----------------------------------------------------------------------------
+
+
+class _Tablas(HTMLParser):
+    """The body rows (cell texts) of every table of a page, by the section they are in."""
+
+    def __init__(self):
+        super().__init__()
+        self.seccion = None
+        self.filas = defaultdict(list)
+        self.en_cuerpo = False
+        self.fila = self.celda = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self.seccion = attrs.get("aria-labelledby")
+        elif tag == "tbody":
+            self.en_cuerpo = True
+        elif tag == "tr" and self.en_cuerpo:
+            self.fila = []
+        elif tag == "td" and self.fila is not None:
+            self.celda = []
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.seccion = None
+        elif tag == "tbody":
+            self.en_cuerpo = False
+        elif tag == "tr" and self.fila is not None:
+            if len(self.fila) > 1:  # not the "empty list" row
+                self.filas[self.seccion].append(self.fila)
+            self.fila = None
+        elif tag == "td" and self.celda is not None:
+            self.fila.append(" ".join("".join(self.celda).split()))
+            self.celda = None
+
+    def handle_data(self, data):
+        if self.celda is not None:
+            self.celda.append(data)
+
+
+def filas_de(html: str, seccion: str | None = None) -> list[list[str]]:
+    """Rows of the tables in this section (aria-labelledby id; None: outside any section)."""
+    tablas = _Tablas()
+    tablas.feed(html)
+    return tablas.filas[seccion]
+
+
+def siglas(filas) -> list[str]:
+    """The Servicio's sigla of each row (first cell: "Nombre (SIGLA)")."""
+    return [re.search(r"\(([^()]+)\)$", fila[0]).group(1) for fila in filas]
+
+
+def insignia(html: str) -> int:
+    return int(re.search(r"Mis pendientes <span class=\"badge[^\"]*\">(\d+)</span>", html)[1])
+
+
+def diagnostico_de(mundo, servicio, ciclo=None):
+    """A Diagnóstico of any Servicio the Encargada holds, ready to be sent."""
+    from diagnostico.models import Diagnostico, ObjetivoEstrategico
+
+    documento = services.documento_crear(
+        servicio=servicio, ciclo=ciclo or mundo.ciclo, etapa=1, actor=mundo.encargada
+    )
+    with actuando_como(mundo.encargada):
+        diagnostico = Diagnostico.objects.get(documento=documento)
+        diagnostico.mision = "Misión."
+        diagnostico.save()
+        ObjetivoEstrategico.objects.create(diagnostico=diagnostico, numero=1, descripcion="O")
+    return documento
+
+
+ESTADOS = [Estado.BORRADOR, Estado.EN_REVISION_JEFE, Estado.EN_VISACION, Estado.VISADO]
+
+
+def ampliar(mundo, desde: int, hasta: int, observaciones: int = 3) -> list:
+    """Servicios X<desde>…X<hasta-1> of region I (so the GORE of region I follows them), with
+    the Encargada, the Jefe and the Experta in their roles: of every five, four with a
+    Diagnóstico (one in each state of ESTADOS, with open observaciones) and one without."""
+    nuevos = []
+    with actuando_como(mundo.admin):
+        for i in range(desde, hasta):
+            servicio = ServicioFactory(
+                sigla=f"SERV-X{i:02d}", nombre=f"Servicio X{i:02d}", region=mundo.regiones[0]
+            )
+            for persona, tipo in (
+                ("encargada", Tipo.ENCARGADO_GT),
+                ("jefe", Tipo.JEFE),
+                ("experta", Tipo.EXPERTO),
+            ):
+                services.rol_asignar(usuario=getattr(mundo, persona), tipo=tipo, objeto=servicio)
+            nuevos.append(servicio)
+    refrescar_personas(mundo)
+    documentos = []
+    for i, servicio in zip(range(desde, hasta), nuevos, strict=True):
+        if i % 5 == 4:
+            continue  # «No iniciado»
+        documento = llevar_a(mundo, diagnostico_de(mundo, servicio), ESTADOS[i % 5])
+        for n in range(observaciones):
+            services.observacion_crear(documento=documento, autor=mundo.experta, texto=f"N{n}")
+        documentos.append(documento)
+    return documentos
+
+
+def refrescar_personas(mundo) -> None:
+    """Fresh user objects (permission checks cache what they read on the object)."""
+    usuarios = get_user_model().objects.in_bulk([u.pk for u in mundo.personas.values()])
+    for nombre, usuario in mundo.personas.items():
+        mundo.personas[nombre] = usuarios[usuario.pk]
+        setattr(mundo, nombre, usuarios[usuario.pk])
+
+
+PERSONAS_CONSULTAS = ["experta", "encargada", "jefe", "gore", "admin"]
+MAXIMO_CONSULTAS = 15  # per page, session and user included
+
+
+def contar_consultas(client, url, django_assert_max_num_queries, maximo=MAXIMO_CONSULTAS):
+    """Queries of one request (after a first one that fills the per-process caches)."""
+    assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(maximo) as capturadas:
+        respuesta = client.get(url)
+    assert respuesta.status_code == 200
+    return len(capturadas)
+
+
+# --- Who sees what ------------------------------------------------------------------------------
 
 
 def _pendientes(usuario):
@@ -35,20 +175,244 @@ def test_pendientes_de_cada_persona_segun_estado(mundo):
             assert (doc in _pendientes(usuario)) == (nombre in quienes), (estado, nombre)
             seguido = doc in set(selectors.documentos_seguidos_por(usuario))
             assert seguido == (nombre in siguen and nombre not in quienes), (estado, nombre)
+            assert selectors.num_pendientes(usuario) == len(_pendientes(usuario))
+
+
+def test_anonimo_va_al_ingreso(client):
+    respuesta = client.get(reverse(URL))
+    assert respuesta.status_code == 302
+    assert respuesta["Location"].startswith(f"{LOGIN}?next=")
 
 
 def test_pagina_mis_pendientes_muestra_pendientes_y_seguidos(client, mundo):
     doc = llevar_a(mundo, crear_diagnostico(mundo), Estado.EN_REVISION_JEFE)
     client.force_login(mundo.jefe)
-    html = client.get(reverse("pmggt:mis_pendientes")).content.decode()
+    html = client.get(reverse(URL)).content.decode()
     pendientes, seguidos = html.split("Documentos que sigo")
     assert reverse("pmggt:documento", args=[doc.pk]) in pendientes
     client.force_login(mundo.encargada)
-    html = client.get(reverse("pmggt:mis_pendientes")).content.decode()
+    html = client.get(reverse(URL)).content.decode()
     pendientes, seguidos = html.split("Documentos que sigo")
     assert reverse("pmggt:documento", args=[doc.pk]) not in pendientes
     assert reverse("pmggt:documento", args=[doc.pk]) in seguidos
     assert "En revisión del Jefe" in seguidos
+
+
+# Servicio A: a Diagnóstico in review (2009); Servicio B: a Diagnóstico in Borrador (2009).
+VE = {
+    # persona: (waits for me, I follow)
+    "encargada": ([], ["SERV-A"]),
+    "intruso": (["SERV-B"], []),
+    "centro_i": ([], ["SERV-A"]),
+    "centro_ii": ([], ["SERV-A"]),
+    "jefe": (["SERV-A"], []),
+    "experta": ([], ["SERV-A"]),
+    "experta_ajena": ([], ["SERV-B"]),
+    "gore": ([], ["SERV-A"]),  # Servicio A has a Centro in region I
+    "gore_ajeno": ([], []),
+    "admin": ([], []),  # administrators find everything in the documents list
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_cada_persona_ve_exactamente_lo_suyo(client, mundo, persona):
+    llevar_a(mundo, crear_diagnostico(mundo), Estado.EN_REVISION_JEFE)
+    crear_diagnostico(mundo, servicio=mundo.otro_servicio)
+    client.force_login(mundo.personas[persona])
+    respuesta = client.get(reverse(URL))
+    assert respuesta.status_code == 200
+    html = respuesta.content.decode()
+    pendientes, seguidos = VE[persona]
+    assert siglas(filas_de(html, "t-pendientes")) == pendientes
+    assert siglas(filas_de(html, "t-sigo")) == seguidos
+    # Both Servicios have their Diagnóstico of the open Ciclo: nothing is «No iniciado».
+    assert "t-no-iniciados" not in html
+    assert insignia(html) == len(pendientes) == selectors.num_pendientes(mundo.personas[persona])
+
+
+def test_un_gore_ve_sin_enlace_lo_no_visado_y_sin_observaciones(client, mundo):
+    doc = llevar_a(mundo, crear_diagnostico(mundo), Estado.EN_VISACION)
+    services.observacion_crear(documento=doc, autor=mundo.experta, texto="Revisar.")
+    client.force_login(mundo.gore)
+    html = client.get(reverse(URL)).content.decode()
+    [fila] = filas_de(html, "t-sigo")
+    assert "Se podrá consultar cuando esté visado." in fila[2]
+    assert reverse("pmggt:documento", args=[doc.pk]) not in html
+    assert fila[4:6] == ["—", "—"]  # no draft version, no observaciones count
+    client.force_login(mundo.experta)
+    [fila] = filas_de(client.get(reverse(URL)).content.decode(), "t-pendientes")
+    assert fila[4:6] == ["v1", "1"]
+
+
+# --- What I follow: paged, the open Ciclo first ---------------------------------------------
+
+
+def test_seguidos_paginados_con_el_ciclo_abierto_primero(client, mundo):
+    anios = [2009, *range(2010, 2039)]  # 30 documents; only 2009 stays open
+    for anio in anios:
+        crear_diagnostico(mundo, ciclo=CicloFactory(anio=anio))
+    Ciclo.objects.filter(anio__gte=2010).update(abierto=False)
+    # The Encargada: the 30 Borradores wait for her, all on the page (no pages).
+    client.force_login(mundo.encargada)
+    html = client.get(reverse(URL)).content.decode()
+    assert len(filas_de(html, "t-pendientes")) == 30
+    assert insignia(html) == 30
+    # The Jefe follows them: 25 per page, 2009 (open) first, then the newest.
+    client.force_login(mundo.jefe)
+    primera = client.get(reverse(URL)).content.decode()
+    segunda = client.get(reverse(URL), {"pagina": 2}).content.decode()
+    orden = [int(f[1]) for f in filas_de(primera, "t-sigo") + filas_de(segunda, "t-sigo")]
+    assert orden == [2009, *range(2038, 2009, -1)]
+    assert len(filas_de(primera, "t-sigo")) == 25
+    assert "Página 1 de 2" in primera and "Página 2 de 2" in segunda
+    assert 'href="?pagina=2#sigo"' in primera
+    # Out-of-range or malformed pages give a valid page.
+    for pagina in ("999", "x", "-1"):
+        assert client.get(reverse(URL), {"pagina": pagina}).status_code == 200
+
+
+# --- «No iniciado» ------------------------------------------------------------------------------
+
+
+def test_no_iniciados_de_quien_supervisa(client, mundo):
+    crear_diagnostico(mundo, servicio=mundo.otro_servicio)
+    esperados = {
+        # persona: (Servicios without the Diagnóstico of 2009, with «Iniciar» buttons)
+        "encargada": (["SERV-A"], True),
+        "jefe": (["SERV-A"], False),
+        "experta": (["SERV-A"], False),
+        "admin": (["SERV-A"], False),
+    }
+    for persona in PERSONAS:
+        client.force_login(mundo.personas[persona])
+        html = client.get(reverse(URL)).content.decode()
+        if persona not in esperados:
+            # Encargadas de Centro, GOREs and outsiders oversee nothing without a document.
+            assert "t-no-iniciados" not in html, persona
+            assert "Iniciar " not in html, persona
+            continue
+        servicios, botones = esperados[persona]
+        filas = filas_de(html, "t-no-iniciados")
+        assert siglas(filas) == servicios, persona
+        assert [f[1:4] for f in filas] == [["2009", "Etapa I – Diagnóstico", "No iniciado"]]
+        assert re.search(r"No iniciados <span class=\"badge[^\"]*\">1</span>", html), persona
+        assert ("Iniciar Diagnóstico 2009" in html) == botones, persona
+    # The button starts it; then it is no longer «No iniciado».
+    client.force_login(mundo.encargada)
+    respuesta = client.post(
+        reverse("pmggt:documento_crear"),
+        {"servicio": mundo.servicio.pk, "ciclo": mundo.ciclo.pk, "etapa": 1},
+    )
+    assert respuesta.status_code == 302
+    assert "t-no-iniciados" not in client.get(reverse(URL)).content.decode()
+
+
+def test_no_iniciados_solo_activos_y_de_ciclos_abiertos(client, mundo):
+    CicloFactory(anio=2008, abierto=False)  # closed: nothing can start there
+    CicloFactory(anio=2010)  # a second open Ciclo
+    ServicioFactory(sigla="SERV-INACTIVO", activo=False)
+    client.force_login(mundo.admin)
+    html = client.get(reverse(URL)).content.decode()
+    filas = filas_de(html, "t-no-iniciados")
+    assert [(f[1], s) for f, s in zip(filas, siglas(filas), strict=True)] == [
+        ("2010", "SERV-A"),
+        ("2010", "SERV-B"),
+        ("2009", "SERV-A"),
+        ("2009", "SERV-B"),
+    ]
+
+
+def test_no_iniciados_paginados(client, mundo):
+    for i in range(30):
+        ServicioFactory(sigla=f"SERV-N{i:02d}", nombre=f"Servicio N{i:02d}")
+    client.force_login(mundo.admin)
+    primera = client.get(reverse(URL)).content.decode()
+    segunda = client.get(reverse(URL), {"pagina_no_iniciados": 2}).content.decode()
+    todas = siglas(filas_de(primera, "t-no-iniciados")) + siglas(
+        filas_de(segunda, "t-no-iniciados")
+    )
+    assert len(filas_de(primera, "t-no-iniciados")) == 25
+    assert todas == ["SERV-A", "SERV-B", *(f"SERV-N{i:02d}" for i in range(30))]
+    assert re.search(r"No iniciados <span class=\"badge[^\"]*\">32</span>", primera)
+    assert 'href="?pagina_no_iniciados=2#no-iniciados"' in primera
+    # Each pager keeps the other list's page.
+    html = client.get(reverse(URL), {"pagina_no_iniciados": 2, "pagina": 1}).content.decode()
+    assert "pagina=1&amp;pagina_no_iniciados=1#no-iniciados" in html
+
+
+@pytest.fixture
+def etapa_dos():
+    from tests.pmggt.test_etapas import ETAPA_PRUEBA
+
+    previa = etapas.de(ETAPA_PRUEBA.numero) if etapas.disponible(ETAPA_PRUEBA.numero) else None
+    etapas.registrar(ETAPA_PRUEBA)
+    yield ETAPA_PRUEBA
+    if previa is not None:
+        etapas.registrar(previa)
+    else:
+        etapas.quitar(ETAPA_PRUEBA.numero)
+
+
+def test_no_iniciado_solo_si_la_etapa_ya_puede_comenzar(client, mundo, etapa_dos):
+    diagnostico = llevar_a(mundo, crear_diagnostico(mundo), Estado.EN_VISACION)
+    crear_diagnostico(mundo, servicio=mundo.otro_servicio)
+    client.force_login(mundo.jefe)
+    # The Plan needs the Diagnóstico Visado: not yet something to start.
+    assert "t-no-iniciados" not in client.get(reverse(URL)).content.decode()
+    llevar_a(mundo, diagnostico, Estado.VISADO)
+    html = client.get(reverse(URL)).content.decode()
+    assert [f[:4] for f in filas_de(html, "t-no-iniciados")] == [
+        ["Servicio A (SERV-A)", "2009", etapa_dos.titulo, "No iniciado"]
+    ]
+    client.force_login(mundo.encargada)
+    assert "Iniciar Plan de prueba 2009" in client.get(reverse(URL)).content.decode()
+
+
+# --- The badge ----------------------------------------------------------------------------------
+
+ACTORES = {"encargada", "intruso", "centro_i", "centro_ii", "jefe", "experta", "experta_ajena"}
+
+
+def test_la_insignia_cuenta_los_pendientes_con_un_count_desnudo(client, mundo):
+    ampliar(mundo, 0, 8, observaciones=1)
+    for nombre in PERSONAS:
+        usuario = mundo.personas[nombre]
+        esperado = len(_pendientes(usuario))
+        client.force_login(usuario)
+        # On the documents list the badge is the context processor's count.
+        assert insignia(client.get(reverse("pmggt:documento_lista")).content.decode()) == esperado
+        assert insignia(client.get(reverse(URL)).content.decode()) == esperado
+        usuario = get_user_model().objects.get(pk=usuario.pk)
+        with CaptureQueriesContext(connection) as capturadas:
+            assert selectors.num_pendientes(usuario) == esperado
+        conteo = [q["sql"] for q in capturadas.captured_queries if "COUNT(" in q["sql"]]
+        # Someone without any chain grant may get 0 with no query at all (an empty filter).
+        assert len(conteo) == (1 if nombre in ACTORES else len(conteo)) <= 1, nombre
+        for sql in conteo:
+            # One COUNT over the documents table: no join, annotation, grouping or order
+            # outside the permission subqueries.
+            assert sql.startswith('SELECT COUNT(*) AS "__count" FROM "pmggt_documento" WHERE')
+            assert "ORDER BY" not in sql and "GROUP BY" not in sql
+            assert "pmggt_observacion" not in sql
+
+
+# --- Constant queries ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", PERSONAS_CONSULTAS)
+def test_mis_pendientes_en_consultas_constantes(
+    client, mundo, django_assert_max_num_queries, persona
+):
+    """The same number of queries with 2 and with 12 Servicios, documents (in every state) and
+    their observaciones, whatever the persona; at most MAXIMO_CONSULTAS."""
+    url = reverse(URL)
+    ampliar(mundo, 0, 2)
+    client.force_login(mundo.personas[persona])
+    pequeno = contar_consultas(client, url, django_assert_max_num_queries)
+    ampliar(mundo, 2, 12)
+    grande = contar_consultas(client, url, django_assert_max_num_queries)
+    print(f"\nconsultas mis_pendientes {persona}: {pequeno} (2) / {grande} (12)")
+    assert pequeno == grande
 
 
 def _jefe_con_documentos(n: int):
@@ -86,9 +450,9 @@ def _consultas(client, usuario) -> int:
     client.force_login(usuario)
     # A process's first requests fill per-process caches (content types, guardian's); count
     # the queries of a request after that, so the count does not depend on the test order.
-    assert client.get(reverse("pmggt:mis_pendientes")).status_code == 200
+    assert client.get(reverse(URL)).status_code == 200
     with CaptureQueriesContext(connection) as contexto:
-        respuesta = client.get(reverse("pmggt:mis_pendientes"))
+        respuesta = client.get(reverse(URL))
     assert respuesta.status_code == 200
     return len(contexto.captured_queries), respuesta
 
