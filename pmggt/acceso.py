@@ -28,12 +28,12 @@ right on that part, and names the actor in the history.
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from . import permisos
+from . import etapas, permisos
 from .historia import actuando_como
 from .models import Centro, Documento, Transicion, VersionDocumento
 
@@ -56,8 +56,23 @@ def _documento(pk: int, etapa: int | None = None) -> Documento:
     if etapa is not None:
         filtros["etapa"] = etapa
     return get_object_or_404(
-        Documento.objects.select_related("servicio__region", "ciclo"), **filtros
+        Documento.objects.select_related("servicio__region", "ciclo", *_raices()), **filtros
     )
+
+
+def _raices() -> list[str]:
+    """The stages' root rows (one-to-one with the document), joined in the same query."""
+    nombres = []
+    for definicion in etapas.todas():
+        if definicion.modelo is None:
+            continue
+        try:
+            campo = definicion.modelo._meta.get_field("documento")
+        except FieldDoesNotExist:
+            continue
+        if campo.one_to_one:
+            nombres.append(campo.related_query_name())
+    return nombres
 
 
 def documento_para(request, pk: int, *, etapa: int | None = None) -> Documento:
@@ -279,3 +294,8 @@ def edicion(
             verificar(huella, historiales())
         with actuando_como(actor):
             yield doc, editables
+    # What the page shows next is built again from the written content.
+    from .versiones import olvidar_contenido
+
+    olvidar_contenido(documento)
+    olvidar_contenido(doc)

@@ -82,7 +82,18 @@ _FRASES = {
 }
 
 
-def linea_de_tiempo(documento: Documento) -> list[Evento]:
+def linea_de_tiempo(
+    documento: Documento, transiciones=None, observaciones=None, *, con_ediciones: bool = True
+) -> list[Evento]:
+    """The document's events, oldest first. ``transiciones`` / ``observaciones``: the lists the
+    page already read (else they are read here); ``con_ediciones``: include the content's edits,
+    read from its history (one query per history table)."""
+    if transiciones is None:
+        transiciones = Transicion.objects.filter(documento=documento).select_related("actor")
+    if observaciones is None:
+        observaciones = Observacion.objects.filter(documento=documento).select_related(
+            "autor", "resuelta_por"
+        )
     eventos = [
         Evento(
             t.fecha,
@@ -92,11 +103,9 @@ def linea_de_tiempo(documento: Documento) -> list[Evento]:
             t.comentario,
             t.accion,
         )
-        for t in Transicion.objects.filter(documento=documento).select_related("actor")
+        for t in transiciones
     ]
-    for obs in Observacion.objects.filter(documento=documento).select_related(
-        "autor", "resuelta_por"
-    ):
+    for obs in observaciones:
         eventos.append(Evento(obs.creada_en, obs.autor, "observacion", "observó", obs.texto))
         if obs.resuelta:
             eventos.append(
@@ -109,7 +118,7 @@ def linea_de_tiempo(documento: Documento) -> list[Evento]:
                 )
             )
     definicion = etapas.de(documento.etapa)
-    if definicion.historiales:
+    if con_ediciones and definicion.historiales:
         registros = []
         for qs in definicion.historiales(documento):
             registros.extend(qs.select_related("history_user"))

@@ -165,17 +165,23 @@ def documento_crear(*, servicio: Servicio, ciclo: Ciclo, etapa: int, actor) -> D
     return documento
 
 
-def campos_observables(documento: Documento) -> list[tuple[str, str]]:
-    """[(clave, etiqueta)] an observación may point at, from the current content."""
+CAMPO_GENERAL = ("", "El documento en general")
+
+
+def campos_observables(documento: Documento, *, fresco=False) -> list[tuple[str, str]]:
+    """[(clave, etiqueta)] an observación may point at, from the current content (``fresco``:
+    read now, not the content the page already built)."""
+    from .versiones import contenido_vigente
+
     definicion = etapas.de(documento.etapa)
-    return [("", "El documento en general")] + [
-        (clave, etiqueta)
-        for clave, etiqueta, _ in definicion.aplanar(definicion.contenido(documento))
+    contenido = definicion.contenido(documento) if fresco else contenido_vigente(documento)
+    return [CAMPO_GENERAL] + [
+        (clave, etiqueta) for clave, etiqueta, _ in definicion.aplanar(contenido)
     ]
 
 
 def _validar_destino(documento: Documento, campo: str) -> None:
-    if campo and campo not in {clave for clave, _ in campos_observables(documento)}:
+    if campo and campo not in {c for c, _ in campos_observables(documento, fresco=True)}:
         raise DatosInvalidos("La observación apunta a un campo que no existe en el documento.")
 
 

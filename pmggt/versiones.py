@@ -20,6 +20,39 @@ def contenido_publicado(documento: Documento) -> tuple[dict, VersionDocumento | 
     return etapas.de(documento.etapa).contenido(documento), None
 
 
+_VIGENTE = "_pmggt_contenido_vigente"
+
+
+def contenido_vigente(documento: Documento) -> dict:
+    """What the Servicio's readers see of the document now, built once per document object
+    and state (a page asks for it for the content, the observaciones' labels and the fields).
+
+    Outside Borrador nothing can be edited: the content is the frozen snapshot of the version
+    under review or visado (one query). In Borrador it is the live content; ``acceso.edicion``
+    forgets it after a write (``olvidar_contenido``). Checks before a write build it afresh.
+    """
+    clave = (documento.estado, documento.version_actual)
+    guardado = documento.__dict__.get(_VIGENTE)
+    if guardado is not None and guardado[0] == clave:
+        return guardado[1]
+    if documento.estado != Estado.BORRADOR and documento.version_actual:
+        contenido = (
+            VersionDocumento.objects.filter(
+                documento_id=documento.pk, numero=documento.version_actual
+            )
+            .values_list("contenido", flat=True)
+            .get()
+        )
+    else:
+        contenido = etapas.de(documento.etapa).contenido(documento)
+    documento.__dict__[_VIGENTE] = (clave, contenido)
+    return contenido
+
+
+def olvidar_contenido(documento: Documento) -> None:
+    documento.__dict__.pop(_VIGENTE, None)
+
+
 def contenido_para(documento: Documento, usuario=None) -> tuple[dict, VersionDocumento | None]:
     """(content, version) this user may read, as every page, report and export shows it.
 

@@ -4,135 +4,105 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import acceso, diferencias, etapas, permisos, selectors, services, versiones, workflow
+from . import acceso, diferencias, etapas, permisos, services, versiones, workflow
 from .forms import (
     AccionVersionForm,
     ComentarioForm,
     CrearDocumentoForm,
-    FiltroDocumentosForm,
     ObservacionesFormSet,
     ObservacionRequeridaForm,
     SolicitarModificacionForm,
 )
 from .linea_tiempo import linea_de_tiempo
-from .models import Ciclo, Documento, Observacion, Transicion, VersionDocumento
+from .models import Documento, Observacion, Transicion, VersionDocumento
 
 Accion = workflow.Accion
-POR_PAGINA = 25  # rows of a list page
-
-
-@login_required
-def mis_pendientes(request):
-    usuario = request.user
-    pendientes = list(selectors.documentos_pendientes_para(usuario))
-    seguidos = list(selectors.documentos_seguidos_por(usuario))
-    servicios = list(selectors.servicios_donde_puede_crear(usuario))
-    por_crear = []
-    if servicios:
-        ciclos = list(Ciclo.objects.filter(abierto=True))
-        existentes = {}
-        for servicio_id, ciclo_id, etapa, visada in Documento.objects.filter(
-            servicio__in=servicios, ciclo__in=ciclos
-        ).values_list("servicio_id", "ciclo_id", "etapa", "version_visada"):
-            existentes[(servicio_id, ciclo_id, etapa)] = visada
-        # "Iniciar" is offered only for stages whose prerequisite is Visado (services re-checks).
-        for servicio in servicios:
-            for ciclo in ciclos:
-                visadas = {
-                    e
-                    for (s, c, e), visada in existentes.items()
-                    if s == servicio.pk and c == ciclo.pk and visada is not None
-                }
-                for definicion in etapas.todas():
-                    if (servicio.pk, ciclo.pk, definicion.numero) in existentes:
-                        continue
-                    if services.motivo_no_iniciable(definicion, visadas, ciclo) is None:
-                        por_crear.append((servicio, ciclo, definicion))
-    return render(
-        request,
-        "pmggt/mis_pendientes.html",
-        {"pendientes": pendientes, "seguidos": seguidos, "por_crear": por_crear},
-    )
-
-
-@login_required
-def documento_lista(request):
-    filtro = FiltroDocumentosForm(request.GET or None)
-    documentos = filtro.filtrar(selectors.documentos_visibles_para(request.user))
-    pagina = Paginator(documentos, POR_PAGINA).get_page(request.GET.get("pagina"))
-    consulta = request.GET.copy()
-    consulta.pop("pagina", None)
-    return render(
-        request,
-        "pmggt/documento_lista.html",
-        {
-            "documentos": pagina.object_list,
-            "pagina": pagina,
-            "filtro": filtro,
-            "consulta": consulta.urlencode(),
-        },
-    )
 
 
 def _contexto_documento(request, documento: Documento, **formularios) -> dict:
+    """The document page, in a fixed number of queries whatever the size of the document:
+    its content is built once (``versiones.contenido_vigente``), transitions, observaciones
+    and versions are read once each, and the observación field pickers load on demand."""
     usuario = request.user
     definicion = etapas.de(documento.etapa)
     # Review comments are the Servicio's and SUBDERE's business, not a GORE's.
     internos = acceso.es_lector_interno(usuario, documento)
     observaciones = (
         list(
-            Observacion.objects.filter(documento=documento).select_related("autor", "resuelta_por")
+            Observacion.objects.filter(documento=documento)
+            .select_related("autor", "resuelta_por")
+            .order_by("creada_en", "pk")
         )
         if internos
         else []
     )
     abiertas_por_campo = defaultdict(list)
     for obs in observaciones:
+        obs.documento = documento  # no query per observación for its document
         if not obs.resuelta:
             abiertas_por_campo[obs.campo].append(obs)
     acciones = workflow.acciones_disponibles(documento, usuario)
-    campos = services.campos_observables(documento)
-    etiquetas = dict(campos)
+    contenido = definicion.contexto(documento, abiertas_por_campo, usuario)
+    etiquetas = {
+        clave: etiqueta
+        for clave, etiqueta, _ in definicion.aplanar(versiones.contenido_vigente(documento))
+    }
     for obs in observaciones:
         obs.destino = etiquetas.get(obs.campo, obs.campo or "El documento en general")
         obs.puede_resolver = workflow.puede_resolver(obs, usuario)
-    versiones = list(
-        VersionDocumento.objects.filter(documento=documento)
-        .select_related("creada_por")
-        .defer("contenido")
-    )
+    lista_versiones, anterior = _versiones_y_anterior(documento)
+    transiciones = workflow.transiciones_de(documento)
     # A reviewer who returned a version sees what changed since, once a new one arrives.
-    devuelta = (
-        Transicion.objects.filter(documento=documento, accion=Accion.DEVOLVER, actor=usuario)
-        .order_by("-fecha", "-pk")
-        .values_list("version", flat=True)
-        .first()
+    devuelta = next(
+        (
+            t.version
+            for t in reversed(transiciones)
+            if t.accion == Accion.DEVOLVER and t.actor_id == usuario.pk
+        ),
+        None,
     )
+    url_campos = reverse("pmggt:documento_campos", args=[documento.pk])
+    # Forms coming back with errors keep every choice; fresh ones carry the general one only.
+    form_observar = formularios.pop("form_observar", None)
+    formset_devolver = formularios.pop("formset_devolver", None)
+    elegidos = [services.CAMPO_GENERAL]
+    if formset_devolver is None:
+        formset_devolver = ObservacionesFormSet(
+            prefix="obs", form_kwargs={"campos": elegidos, "url_campos": url_campos}
+        )
+    if form_observar is None:
+        form_observar = ObservacionRequeridaForm(
+            prefix="observar", campos=elegidos, url_campos=url_campos
+        )
     contexto = {
         "documento": documento,
         # Only while it waits for this reviewer again.
         "version_devuelta": devuelta
         if devuelta and devuelta < documento.version_actual and acciones
         else None,
-        "anterior_visado": _anterior_visado(documento),
+        "anterior_visado": anterior,
         "plazo": documento.ciclo.plazo(documento.etapa),
-        "contenido": definicion.contexto(documento, abiertas_por_campo, usuario),
+        "contenido": contenido,
         "plantilla_contenido": definicion.plantilla,
         "acciones": acciones,
         "puede_editar": workflow.puede_editar(documento, usuario),
         "puede_observar": workflow.puede_observar(documento, usuario),
         "observaciones": observaciones,
         "observaciones_generales": abiertas_por_campo.get("", []),
-        "linea_tiempo": linea_de_tiempo(documento),
-        "versiones": versiones,
+        "linea_tiempo": linea_de_tiempo(
+            documento, transiciones, observaciones, con_ediciones=False
+        ),
+        "con_ediciones": definicion.historiales is not None,
+        "versiones": lista_versiones,
         "version_vigente": next(
-            (v for v in versiones if v.numero == documento.version_actual), None
+            (v for v in lista_versiones if v.numero == documento.version_actual), None
         ),
         "form_enviar": ComentarioForm(prefix="enviar"),
         "form_aprobar": AccionVersionForm(
@@ -144,12 +114,46 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         "form_devolver": AccionVersionForm(
             prefix="devolver", initial={"version": documento.version_actual}
         ),
-        "formset_devolver": ObservacionesFormSet(prefix="obs", form_kwargs={"campos": campos}),
+        "formset_devolver": formset_devolver,
         "form_modificacion": SolicitarModificacionForm(prefix="modificacion"),
-        "form_observar": ObservacionRequeridaForm(prefix="observar", campos=campos),
+        "form_observar": form_observar,
     }
     contexto.update(formularios)
     return contexto
+
+
+@login_required
+def documento_campos(request, pk):
+    """The <option>s of the observación field pickers (loaded on demand by the document page)."""
+    doc = acceso.documento_para(request, pk)
+    if not workflow.puede_observar(doc, request.user):
+        raise PermissionDenied("Solo quien revisa el documento puede observarlo.")
+    return render(
+        request,
+        "pmggt/_opciones_campos.html",
+        {
+            "campos": services.campos_observables(doc),
+            "seleccionado": request.GET.get("seleccionado", ""),
+        },
+    )
+
+
+@login_required
+def documento_ediciones(request, pk):
+    """Every edit of the content, who and when (the document page lists the transitions and
+    observaciones; the edits, read from the content's history, come on demand)."""
+    doc = acceso.documento_para(request, pk)
+    if not acceso.lectura_de(request.user, doc).interna:
+        raise PermissionDenied("La línea de tiempo es del Servicio y de SUBDERE.")
+    eventos = list(reversed(linea_de_tiempo(doc, [], [], con_ediciones=True)))
+    pagina = Paginator(eventos, EDICIONES_POR_PAGINA).get_page(request.GET.get("pagina"))
+    plantilla = (
+        "pmggt/_ediciones.html" if request.headers.get("HX-Request") else "pmggt/ediciones.html"
+    )
+    return render(request, plantilla, {"documento": doc, "pagina": pagina})
+
+
+EDICIONES_POR_PAGINA = 50
 
 
 @login_required
@@ -211,7 +215,6 @@ def documento_accion(request, pk, accion):
         if not any(permisos.tiene(request.user, r.permiso, doc.servicio) for r in reglas):
             raise PermissionDenied("No tiene permiso para esta acción.")
     usuario = request.user
-    campos = services.campos_observables(doc)
     kwargs = {"documento": doc, "actor": usuario}
     if accion == Accion.ENVIAR:
         form = ComentarioForm(request.POST, prefix="enviar")
@@ -221,7 +224,15 @@ def documento_accion(request, pk, accion):
         nombre_form, extra = f"form_{accion}", {}
     elif accion == Accion.DEVOLVER:
         form = AccionVersionForm(request.POST, prefix="devolver")
-        formset = ObservacionesFormSet(request.POST, prefix="obs", form_kwargs={"campos": campos})
+        campos = services.campos_observables(doc)
+        formset = ObservacionesFormSet(
+            request.POST,
+            prefix="obs",
+            form_kwargs={
+                "campos": campos,
+                "url_campos": reverse("pmggt:documento_campos", args=[doc.pk]),
+            },
+        )
         nombre_form, extra = "form_devolver", {"formset_devolver": formset}
     else:
         form = SolicitarModificacionForm(request.POST, prefix="modificacion")
@@ -277,7 +288,10 @@ def observacion_crear(request, pk):
             "Solo el Experto/a SUBDERE asignado, o el Jefe/a durante su revisión, puede observar."
         )
     form = ObservacionRequeridaForm(
-        request.POST, prefix="observar", campos=services.campos_observables(doc)
+        request.POST,
+        prefix="observar",
+        campos=services.campos_observables(doc),
+        url_campos=reverse("pmggt:documento_campos", args=[doc.pk]),
     )
     if form.is_valid():
         try:
@@ -359,22 +373,44 @@ def documento_crear(request):
     return redirect("pmggt:documento", pk=doc.pk)
 
 
-def _anterior_visado(documento):
-    """The visado version of the same Servicio and stage in the latest previous Ciclo."""
-    previo = (
-        Documento.objects.filter(
-            servicio_id=documento.servicio_id,
-            etapa=documento.etapa,
-            ciclo__anio__lt=documento.ciclo.anio,
-            version_visada__isnull=False,
-        )
-        .select_related("ciclo")
-        .order_by("-ciclo__anio")
-        .first()
+def _q_anterior_visado(documento) -> Q:
+    return Q(
+        documento__servicio_id=documento.servicio_id,
+        documento__etapa=documento.etapa,
+        documento__ciclo__anio__lt=documento.ciclo.anio,
+        documento__version_visada=F("numero"),
     )
-    if previo is None:
-        return None
-    return VersionDocumento.objects.filter(documento=previo, numero=previo.version_visada).first()
+
+
+def _versiones_y_anterior(documento):
+    """The document's versions (oldest first) and the visado version of the same Servicio and
+    stage in the latest previous Ciclo, in one query."""
+    filas = list(
+        VersionDocumento.objects.filter(
+            Q(documento_id=documento.pk) | _q_anterior_visado(documento)
+        )
+        .select_related("creada_por", "documento__ciclo")
+        .defer("contenido")
+        .order_by("documento__ciclo__anio", "numero")
+    )
+    propias = [v for v in filas if v.documento_id == documento.pk]
+    for v in propias:
+        v.documento = documento
+    previas = [v for v in filas if v.documento_id != documento.pk]
+    return propias, (previas[-1] if previas else None)
+
+
+def _anterior_visado(documento, *, con_contenido=False):
+    """The visado version of the same Servicio and stage in the latest previous Ciclo (one
+    query)."""
+    versiones_previas = (
+        VersionDocumento.objects.filter(_q_anterior_visado(documento))
+        .select_related("documento__ciclo")
+        .order_by("-documento__ciclo__anio")
+    )
+    if not con_contenido:
+        versiones_previas = versiones_previas.defer("contenido")
+    return versiones_previas.first()
 
 
 def _contenido_de(documento, referencia: str, definicion, usuario):
@@ -382,7 +418,7 @@ def _contenido_de(documento, referencia: str, definicion, usuario):
     if referencia == "actual":
         titulo, contenido = "Contenido actual", definicion.contenido(documento)
     elif referencia == "anterior":
-        previa = _anterior_visado(documento)
+        previa = _anterior_visado(documento, con_contenido=True)
         if previa is None:
             raise Http404("No hay una versión visada del ciclo anterior.")
         titulo = f"Versión visada de {previa.documento.ciclo.anio}"

@@ -73,10 +73,35 @@ ACCIONES_SOBRE_VERSION = {Accion.APROBAR, Accion.DEVOLVER, Accion.VISAR}
 ACCIONES_PREVIAS = {Accion.ENVIAR: "envió", Accion.APROBAR: "aprobó"}
 
 
+_TRANSICIONES = "_pmggt_transiciones"
+
+
+def transiciones_de(documento: Documento) -> list[Transicion]:
+    """The document's transitions, oldest first, with their actors: read once per document
+    object (a page asks for them for the four-eyes rule, the timeline and its notices)."""
+    cache = documento.__dict__.get(_TRANSICIONES)
+    if cache is None:
+        cache = documento.__dict__[_TRANSICIONES] = list(
+            Transicion.objects.filter(documento_id=documento.pk)
+            .select_related("actor")
+            .order_by("fecha", "pk")
+        )
+    return cache
+
+
 def _ya_actuo(documento: Documento, actor) -> str | None:
     """What this actor already did on the version under review ("envió"/"aprobó"), if any."""
     if not documento.version_actual:
         return None
+    if _TRANSICIONES in documento.__dict__:
+        hechas = [
+            t.accion
+            for t in documento.__dict__[_TRANSICIONES]
+            if t.version == documento.version_actual
+            and t.actor_id == actor.pk
+            and t.accion in ACCIONES_PREVIAS
+        ]
+        return ACCIONES_PREVIAS.get(hechas[-1]) if hechas else None
     accion = (
         Transicion.objects.filter(
             documento_id=documento.pk,

@@ -277,6 +277,20 @@ CASOS = [
     Caso("pmggt:documento", LECTURA),
     Caso("pmggt:documento", tabla({p: 200 for p in INTERNOS}, gore=200), estado=Estado.VISADO),
     Caso("pmggt:documento_diferencias", LECTURA, estado=Estado.EN_REVISION_JEFE),
+    # The content's edits, on demand: the Servicio's and SUBDERE's, never a GORE's.
+    Caso("pmggt:documento_ediciones", LECTURA),
+    Caso(
+        "pmggt:documento_ediciones",
+        tabla({p: 200 for p in INTERNOS}, gore=403),
+        estado=Estado.VISADO,
+    ),
+    # The observación field picker's options: whoever may observe now.
+    Caso("pmggt:documento_campos", tabla({"experta": 200}), estado=Estado.EN_VISACION),
+    Caso(
+        "pmggt:documento_campos",
+        tabla({"jefe": 200, "experta": 200}),
+        estado=Estado.EN_REVISION_JEFE,
+    ),
     Caso(
         "pmggt:documento_version",
         LECTURA,
