@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.instalado
 
-.PHONY: demo test instalar lint formato vendor limpiar
+.PHONY: demo test instalar lint formato vendor limpiar bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ demo: $(STAMP)
 # PYTEST_ARGS="-n 0" runs in one process.
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist worksteal $(PYTEST_ARGS)
+
+# Benchmark (docs/rendimiento.md): creates the PostgreSQL databases pmggt_bench_demo (demo) and
+# pmggt_escala_300 (generar_escala: 300 Servicios x 10 Ciclos) if missing, runs medir_rendimiento
+# on each and the load run (gunicorn + locust on 127.0.0.1) on the national one, and prints the
+# report (also in bench/resultados/informe.md). BENCH_SIN_CARGA=1 skips the load run,
+# BENCH_SOLO_DEMO=1 the national data set; more variables in bench/correr.sh.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	BENCH_PYTHON=$(BIN)/python bash bench/correr.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
