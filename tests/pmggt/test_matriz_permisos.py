@@ -285,7 +285,6 @@ CASOS = [
         estado=Estado.VISADO,
     ),
     # The observación field picker's options: whoever may observe now.
-    Caso("pmggt:documento_campos", tabla({"experta": 200}), estado=Estado.EN_VISACION),
     Caso(
         "pmggt:documento_campos",
         tabla({"jefe": 200, "experta": 200}),
