@@ -1,5 +1,7 @@
 """Next year starts from this one: copy the last visado Diagnóstico into a new Borrador."""
 
+from django.db.models import Exists
+
 from pmggt import services as pmggt_services
 from pmggt.models import Ciclo, Documento, VersionDocumento
 from pmggt.workflow import DatosInvalidos, EstadoInvalido
@@ -30,13 +32,13 @@ def puede_actualizar(documento: Documento, usuario) -> bool:
     """Show "Actualizar diagnóstico" only when it can work (the service re-checks)."""
     from pmggt import permisos
 
-    return (
-        documento.version_visada is not None
-        and permisos.tiene(usuario, "editar_documentos", documento.servicio)
-        and Ciclo.objects.filter(anio=documento.ciclo.anio + 1, abierto=True).exists()
-        and not Documento.objects.filter(
-            servicio_id=documento.servicio_id,
-            etapa=documento.etapa,
-            ciclo__anio=documento.ciclo.anio + 1,
-        ).exists()
+    if documento.version_visada is None or not permisos.tiene(
+        usuario, "editar_documentos", documento.servicio
+    ):
+        return False
+    anio = documento.ciclo.anio + 1
+    ya_iniciado = Documento.objects.filter(
+        servicio_id=documento.servicio_id, etapa=documento.etapa, ciclo__anio=anio
     )
+    # One query: next year's Ciclo is open and this Servicio has not started its Diagnóstico.
+    return Ciclo.objects.filter(anio=anio, abierto=True).filter(~Exists(ya_iniciado)).exists()

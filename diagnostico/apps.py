@@ -11,3 +11,11 @@ class DiagnosticoConfig(AppConfig):
         from .etapa import ETAPA
 
         etapas.registrar(ETAPA)
+
+        from simple_history.signals import post_create_historical_record
+
+        from .services import recordar_ultima_historia
+
+        post_create_historical_record.connect(
+            recordar_ultima_historia, dispatch_uid="diagnostico_ultima_historia"
+        )

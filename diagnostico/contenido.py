@@ -28,18 +28,26 @@ The canonical content (what a version freezes, what reports and Excel read) is a
 Versions frozen before a key existed simply lack it: readers use .get() with defaults.
 """
 
-from django.db.models import Prefetch
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from django.db.models import BigIntegerField, BooleanField, F, IntegerField, TextField, Value
+from django.db.models.functions import Cast
 
 from pmggt import acceso
-from pmggt.models import Centro
+from pmggt.models import Centro, Documento, Servicio
 
 from .models import (
     Causal,
+    Cliente,
     Diagnostico,
+    EncargadoRed,
     FacultadDesconcentrada,
     FilaCuadro1,
     FilaCuadro2,
+    ObjetivoEstrategico,
     ProductoEstrategico,
+    SistemaInformacion,
 )
 
 CAMPOS_CUADRO1 = ["avance", "mejora", "medidas", "objetivo"]
@@ -57,29 +65,310 @@ ETIQUETAS_CUADRO2 = {
 }
 
 
-def _diagnostico(documento):
-    return (
-        Diagnostico.objects.select_related("documento__servicio", "documento__ciclo")
-        .prefetch_related(
-            "objetivos",
-            Prefetch(
-                "productos",
-                queryset=ProductoEstrategico.objects.prefetch_related("objetivos"),
+# --- Loading: the whole Diagnóstico in one query ---------------------------------------------
+#
+# The content is made of ten tables (the Diagnóstico, its lists, the three many-to-many links)
+# plus the Servicio and its Centros. ``cargar`` reads them all in one UNION ALL query whose
+# every branch has the same columns: (table, id, 5 integers, 5 texts), NULL where a table has
+# fewer; rows are then ordered here as each model orders them.
+
+_ENTEROS = 5
+_TEXTOS = 5
+(
+    _DIAGNOSTICO,
+    _OBJETIVO,
+    _PRODUCTO,
+    _CLIENTE,
+    _FILA1,
+    _FILA2,
+    _FACULTAD,
+    _SISTEMA,
+    _ENCARGADO,
+    _PRODUCTO_OBJETIVO,
+    _CLIENTE_PRODUCTO,
+    _FILA_PRODUCTO,
+    _CENTRO,
+    _SERVICIO,
+) = range(14)
+
+
+def _entero(modelo, campo: str):
+    """A numeric column; a boolean as 0/1 (every branch's column must be of one kind)."""
+    if "__" not in campo and isinstance(modelo._meta.get_field(campo), BooleanField):
+        return Cast(F(campo), IntegerField())
+    return F(campo)
+
+
+def _rama(filas, tabla: int, pk: str, enteros=(), textos=()):
+    """One branch of the query: the columns (tabla, pk, *enteros, *textos), padded with typed
+    NULLs."""
+    columnas = [Value(tabla, output_field=IntegerField()), F(pk)]
+    columnas += [_entero(filas.model, c) for c in enteros]
+    columnas += [Cast(Value(None), BigIntegerField()) for _ in range(_ENTEROS - len(enteros))]
+    columnas += [Cast(F(c), TextField()) for c in textos]
+    columnas += [Cast(Value(None), TextField()) for _ in range(_TEXTOS - len(textos))]
+    return filas.order_by().values_list(*columnas)
+
+
+def _leer(documento) -> dict:
+    """{table: [(pk, enteros, textos)]} of every row of the document's content (one query)."""
+    d = {"diagnostico__documento_id": documento.pk}
+    ramas = [
+        _rama(
+            Diagnostico.objects.filter(documento_id=documento.pk),
+            _DIAGNOSTICO,
+            "pk",
+            ["cuadro2_no_pertinente"],
+            ["presentacion", "mision", "cuadro2_motivo"],
+        ),
+        _rama(
+            ObjetivoEstrategico.objects.filter(**d), _OBJETIVO, "pk", ["numero"], ["descripcion"]
+        ),
+        _rama(
+            ProductoEstrategico.objects.filter(**d),
+            _PRODUCTO,
+            "pk",
+            ["orden", "causal_diseno", "causal_acceso", "causal_coordinacion"],
+            ["numero", "nombre", "aplica_pt", "causal_texto", "fundamento"],
+        ),
+        _rama(Cliente.objects.filter(**d), _CLIENTE, "pk", ["numero"], ["nombre"]),
+        _rama(
+            FilaCuadro1.objects.filter(**d),
+            _FILA1,
+            "pk",
+            ["orden", "centro_id"],
+            ["causal", *CAMPOS_CUADRO1],
+        ),
+        _rama(
+            FilaCuadro2.objects.filter(**d),
+            _FILA2,
+            "pk",
+            ["centro_id"],
+            ["informacion", *CAMPOS_CUADRO2],
+        ),
+        _rama(
+            FacultadDesconcentrada.objects.filter(**d),
+            _FACULTAD,
+            "pk",
+            [],
+            ["ambito", "situacion", "descripcion"],
+        ),
+        _rama(
+            SistemaInformacion.objects.filter(**d),
+            _SISTEMA,
+            "pk",
+            [],
+            ["nombre", "datos_regionales"],
+        ),
+        _rama(
+            EncargadoRed.objects.filter(**d),
+            _ENCARGADO,
+            "pk",
+            ["centro_id"],
+            ["unidad", "nombres", "correos"],
+        ),
+        _rama(
+            ProductoEstrategico.objetivos.through.objects.filter(
+                productoestrategico__diagnostico__documento_id=documento.pk
             ),
-            "clientes__productos",
-            Prefetch(
-                "filas_cuadro1",
-                queryset=FilaCuadro1.objects.select_related("centro__region").prefetch_related(
-                    "productos"
-                ),
+            _PRODUCTO_OBJETIVO,
+            "productoestrategico_id",
+            ["objetivoestrategico_id"],
+        ),
+        _rama(
+            Cliente.productos.through.objects.filter(
+                cliente__diagnostico__documento_id=documento.pk
             ),
-            "filas_cuadro2__centro__region",
-            "facultades",
-            "sistemas_informacion",
-            "encargados__centro__region",
-        )
-        .get(documento=documento)
+            _CLIENTE_PRODUCTO,
+            "cliente_id",
+            ["productoestrategico_id"],
+        ),
+        _rama(
+            FilaCuadro1.productos.through.objects.filter(
+                filacuadro1__diagnostico__documento_id=documento.pk
+            ),
+            _FILA_PRODUCTO,
+            "filacuadro1_id",
+            ["productoestrategico_id"],
+        ),
+        _rama(
+            Centro.objects.filter(servicio_id=documento.servicio_id),
+            _CENTRO,
+            "pk",
+            ["region__orden"],
+            ["region__codigo", "region__nombre", "nombre"],
+        ),
+        _rama(Servicio.objects.filter(pk=documento.servicio_id), _SERVICIO, "pk", [], ["nombre"]),
+    ]
+    tablas = {t: [] for t in range(14)}
+    for tabla, pk, *valores in ramas[0].union(*ramas[1:], all=True):
+        tablas[tabla].append((pk, valores[:_ENTEROS], valores[_ENTEROS:]))
+    return tablas
+
+
+def _fila(pk, **campos) -> SimpleNamespace:
+    return SimpleNamespace(pk=pk, **campos)
+
+
+def _centros_de(tablas) -> list:
+    """The Servicio's Centros (pk, nombre, region: codigo, nombre, orden), north to south."""
+    centros = [
+        _fila(pk, nombre=t[2], region=SimpleNamespace(orden=e[0], codigo=t[0], nombre=t[1]))
+        for pk, e, t in tablas[_CENTRO]
+    ]
+    return sorted(centros, key=lambda c: (c.region.orden, c.pk))
+
+
+def centros_del_servicio(servicio) -> list:
+    """The Servicio's Centros with their regions, north to south (one query)."""
+    centros = Centro.objects.filter(servicio=servicio).select_related("region")
+    return sorted(centros, key=lambda c: c.region.orden)
+
+
+_CENTROS = "_diagnostico_centros"
+
+
+def centros_del_documento(documento) -> list:
+    """The Servicio's Centros (pk, nombre, region.codigo/nombre/orden), north to south, kept on
+    the document instance: a page and the content it shows read them once."""
+    if _CENTROS not in documento.__dict__:
+        documento.__dict__[_CENTROS] = centros_del_servicio(documento.servicio_id)
+    return documento.__dict__[_CENTROS]
+
+
+@dataclass
+class Carga:
+    """Everything the Diagnóstico's content is made of, read at once (``cargar``): rows with
+    the models' field names, each list in its model's order."""
+
+    diagnostico: SimpleNamespace
+    servicio_nombre: str
+    centros: list  # the Servicio's Centros (with their regions), north to south
+    objetivos: list
+    productos: list  # in tree order
+    clientes: list
+    filas_cuadro1: list  # in the cuadro's order
+    filas_cuadro2: list  # in the cuadro's order (by region, then type of information)
+    facultades: list
+    sistemas: list
+    encargados: list
+    enlaces: dict  # {("p", producto) | ("c", cliente) | ("f", fila C1): [ids]}
+
+    def __post_init__(self):
+        self._por_pk = {c.pk: c for c in self.centros}
+
+    def _centro(self, centro_id):
+        if centro_id not in self._por_pk:  # a Centro of another Servicio: not in practice
+            self._por_pk[centro_id] = Centro.objects.select_related("region").get(pk=centro_id)
+        return self._por_pk[centro_id]
+
+    def codigo(self, centro_id):
+        """The region code of a row's Centro (None: the Servicio's own part)."""
+        return self._centro(centro_id).region.codigo if centro_id is not None else None
+
+    def orden_region(self, centro_id):
+        """Where a row's region goes, north to south (the Servicio's own part first)."""
+        return (1, self._centro(centro_id).region.orden) if centro_id is not None else (0, 0)
+
+
+def cargar(documento: Documento) -> Carga:
+    """The whole Diagnóstico of a document, read in one query whatever its size."""
+    tablas = _leer(documento)
+    if not tablas[_DIAGNOSTICO]:
+        raise Diagnostico.DoesNotExist(f"El documento {documento.pk} no tiene Diagnóstico.")
+    ((pk, e, t),) = tablas[_DIAGNOSTICO]
+    diagnostico = _fila(
+        pk, cuadro2_no_pertinente=bool(e[0]), presentacion=t[0], mision=t[1], cuadro2_motivo=t[2]
     )
+    centros = documento.__dict__[_CENTROS] = _centros_de(tablas)
+    enlaces = {}
+    for tabla, clave in (
+        (_PRODUCTO_OBJETIVO, "p"),
+        (_CLIENTE_PRODUCTO, "c"),
+        (_FILA_PRODUCTO, "f"),
+    ):
+        for origen, e, _t in tablas[tabla]:
+            enlaces.setdefault((clave, origen), []).append(e[0])
+    productos = sorted(
+        (
+            _fila(
+                pk,
+                orden=e[0],
+                causal_diseno=bool(e[1]),
+                causal_acceso=bool(e[2]),
+                causal_coordinacion=bool(e[3]),
+                numero=t[0],
+                nombre=t[1],
+                aplica_pt=t[2],
+                causal_texto=t[3],
+                fundamento=t[4],
+            )
+            for pk, e, t in tablas[_PRODUCTO]
+        ),
+        key=lambda p: (p.orden, p.pk),
+    )
+    carga = Carga(
+        diagnostico=diagnostico,
+        servicio_nombre=tablas[_SERVICIO][0][2][0],
+        centros=centros,
+        objetivos=sorted(
+            (_fila(pk, numero=e[0], descripcion=t[0]) for pk, e, t in tablas[_OBJETIVO]),
+            key=lambda o: (o.numero, o.pk),
+        ),
+        productos=orden_arbol(productos),
+        clientes=sorted(
+            (_fila(pk, numero=e[0], nombre=t[0]) for pk, e, t in tablas[_CLIENTE]),
+            key=lambda c: (c.numero, c.pk),
+        ),
+        filas_cuadro1=[],
+        filas_cuadro2=[],
+        facultades=sorted(
+            (
+                _fila(pk, ambito=t[0], situacion=t[1], descripcion=t[2])
+                for pk, e, t in tablas[_FACULTAD]
+            ),
+            key=lambda f: (f.ambito, f.pk),
+        ),
+        sistemas=sorted(
+            (_fila(pk, nombre=t[0], datos_regionales=t[1]) for pk, e, t in tablas[_SISTEMA]),
+            key=lambda s: s.pk,
+        ),
+        encargados=[],
+        enlaces=enlaces,
+    )
+    filas1 = [
+        _fila(
+            pk,
+            orden=e[0],
+            centro_id=e[1],
+            causal=t[0],
+            **dict(zip(CAMPOS_CUADRO1, t[1:], strict=True)),
+        )
+        for pk, e, t in tablas[_FILA1]
+    ]
+    carga.filas_cuadro1 = sorted(
+        filas1, key=lambda f: (carga.orden_region(f.centro_id), f.orden, f.pk)
+    )
+    orden_info = {valor: i for i, valor in enumerate(FilaCuadro2.Informacion.values)}
+    filas2 = [
+        _fila(
+            pk,
+            centro_id=e[0],
+            informacion=t[0],
+            **dict(zip(CAMPOS_CUADRO2, t[1 : 1 + len(CAMPOS_CUADRO2)], strict=True)),
+        )
+        for pk, e, t in tablas[_FILA2]
+    ]
+    carga.filas_cuadro2 = sorted(
+        filas2,
+        key=lambda f: (carga.orden_region(f.centro_id), orden_info.get(f.informacion, 99), f.pk),
+    )
+    encargados = [
+        _fila(pk, centro_id=e[0], unidad=t[0], nombres=t[1], correos=t[2])
+        for pk, e, t in tablas[_ENCARGADO]
+    ]
+    carga.encargados = sorted(encargados, key=lambda x: (carga.orden_region(x.centro_id), x.pk))
+    return carga
 
 
 def orden_arbol(productos) -> list:
@@ -91,35 +380,43 @@ def orden_arbol(productos) -> list:
     return sorted(productos, key=clave)
 
 
-def _codigo(centro):
-    return centro.region.codigo if centro else None
+def _clave_numero(numero: str) -> list:
+    return [int(x) for x in numero.split(".") if x.isdigit()]
 
 
-def regiones_del_servicio(servicio) -> list[dict]:
-    centros = Centro.objects.filter(servicio=servicio).select_related("region")
-    centros = sorted(centros, key=lambda c: c.region.orden)
+def regiones_de(centros, servicio_nombre: str) -> list[dict]:
     if not centros:
-        return [{"codigo": None, "nombre": servicio.nombre, "centro": ""}]
+        return [{"codigo": None, "nombre": servicio_nombre, "centro": ""}]
     return [
         {"codigo": c.region.codigo, "nombre": c.region.nombre, "centro": c.nombre} for c in centros
     ]
 
 
-def contenido_de(diagnostico) -> dict:
-    servicio = diagnostico.documento.servicio
-    productos = orden_arbol(diagnostico.productos.all())
-    numero_de = {p.pk: p.numero for p in productos}
+def regiones_del_servicio(servicio) -> list[dict]:
+    return regiones_de(centros_del_servicio(servicio), servicio.nombre)
+
+
+def contenido_de(carga: Carga) -> dict:
+    """The canonical content (see the module doc) of what ``cargar`` loaded: no queries."""
+    diagnostico = carga.diagnostico
+    numero_de = {p.pk: p.numero for p in carga.productos}
+    objetivo_de = {o.pk: o.numero for o in carga.objetivos}
+    enlaces = carga.enlaces
+
+    def numeros(tabla, pk):
+        return sorted((numero_de[p] for p in enlaces.get((tabla, pk), ())), key=_clave_numero)
+
     return {
         "presentacion": diagnostico.presentacion,
         "mision": diagnostico.mision,
         "objetivos_estrategicos": [
-            {"numero": o.numero, "descripcion": o.descripcion} for o in diagnostico.objetivos.all()
+            {"numero": o.numero, "descripcion": o.descripcion} for o in carga.objetivos
         ],
         "productos": [
             {
                 "numero": p.numero,
                 "nombre": p.nombre,
-                "objetivos": sorted(o.numero for o in p.objetivos.all()),
+                "objetivos": sorted(objetivo_de[o] for o in enlaces.get(("p", p.pk), ())),
                 "aplica_pt": p.aplica_pt,
                 "causales": [
                     c
@@ -133,32 +430,22 @@ def contenido_de(diagnostico) -> dict:
                 "causal_texto": p.causal_texto,
                 "fundamento": p.fundamento,
             }
-            for p in productos
+            for p in carga.productos
         ],
         "clientes": [
-            {
-                "numero": c.numero,
-                "nombre": c.nombre,
-                "productos": sorted(
-                    (numero_de[p.pk] for p in c.productos.all()),
-                    key=lambda n: [int(x) for x in n.split(".") if x.isdigit()],
-                ),
-            }
-            for c in diagnostico.clientes.all()
+            {"numero": c.numero, "nombre": c.nombre, "productos": numeros("c", c.pk)}
+            for c in carga.clientes
         ],
-        "regiones": regiones_del_servicio(servicio),
+        "regiones": regiones_de(carga.centros, carga.servicio_nombre),
         "cuadro1": [
             {
                 "id": f.pk,
-                "region": _codigo(f.centro),
-                "productos": sorted(
-                    (numero_de[p.pk] for p in f.productos.all()),
-                    key=lambda n: [int(x) for x in n.split(".") if x.isdigit()],
-                ),
+                "region": carga.codigo(f.centro_id),
+                "productos": numeros("f", f.pk),
                 "causal": f.causal,
                 **{campo: getattr(f, campo) for campo in CAMPOS_CUADRO1},
             }
-            for f in diagnostico.filas_cuadro1.all()
+            for f in carga.filas_cuadro1
         ],
         "cuadro2": {
             "no_pertinente": diagnostico.cuadro2_no_pertinente,
@@ -166,43 +453,34 @@ def contenido_de(diagnostico) -> dict:
             "filas": [
                 {
                     "id": f.pk,
-                    "region": _codigo(f.centro),
+                    "region": carga.codigo(f.centro_id),
                     "informacion": f.informacion,
                     **{campo: getattr(f, campo) for campo in CAMPOS_CUADRO2},
                 }
-                for f in _filas_cuadro2_ordenadas(diagnostico.filas_cuadro2.all())
+                for f in carga.filas_cuadro2
             ],
         },
         "facultades": [
             {"ambito": f.ambito, "situacion": f.situacion, "descripcion": f.descripcion}
-            for f in diagnostico.facultades.all()
+            for f in carga.facultades
         ],
         "sistemas_informacion": [
-            {"nombre": s.nombre, "datos_regionales": s.datos_regionales}
-            for s in diagnostico.sistemas_informacion.all()
+            {"nombre": s.nombre, "datos_regionales": s.datos_regionales} for s in carga.sistemas
         ],
         "encargados": [
             {
-                "region": _codigo(e.centro),
+                "region": carga.codigo(e.centro_id),
                 "unidad": e.unidad,
                 "nombres": e.nombres,
                 "correos": e.correos,
             }
-            for e in diagnostico.encargados.all()
+            for e in carga.encargados
         ],
     }
 
 
-def _filas_cuadro2_ordenadas(filas):
-    orden_info = {valor: i for i, valor in enumerate(FilaCuadro2.Informacion.values)}
-    return sorted(
-        filas,
-        key=lambda f: (f.centro.region.orden if f.centro else 0, orden_info[f.informacion]),
-    )
-
-
 def contenido(documento) -> dict:
-    return contenido_de(_diagnostico(documento))
+    return contenido_de(cargar(documento))
 
 
 def aplanar(contenido: dict) -> list[tuple[str, str, str]]:
@@ -328,39 +606,95 @@ def validar_envio(documento) -> list[str]:
     return errores
 
 
-def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
-    diagnostico = _diagnostico(documento)
-    datos = contenido_de(diagnostico)
-    objetivos = list(diagnostico.objetivos.all())
-    for objetivo in objetivos:
-        objetivo.observaciones_abiertas = observaciones_por_campo.get(
-            f"objetivo:{objetivo.numero}", []
-        )
-    productos = orden_arbol(diagnostico.productos.all())
-    for producto in productos:
-        producto.observaciones_abiertas = [
-            obs
-            for clave in ("", ":pt", ":causal", ":fundamento")
-            for obs in observaciones_por_campo.get(f"producto:{producto.numero}{clave}", [])
-        ]
-    legibles = acceso.regiones_legibles(usuario, documento)
-    datos = recortar(datos, documento, usuario)
-    faltantes = faltantes_por_region(datos)
-    editables = acceso.centros_editables(usuario, documento)
-    centros = {
-        c.region.codigo: c
-        for c in Centro.objects.filter(servicio=documento.servicio).select_related("region")
+def _producto_en_pagina(p: dict, observaciones: list) -> dict:
+    aplica = p.get("aplica_pt", "")
+    return {
+        "causales": [],
+        **p,
+        "nivel": p["numero"].count(".") + 1,
+        "aplica_pt_etiqueta": APLICA.get(aplica, aplica),
+        "observaciones_abiertas": observaciones,
     }
-    abiertas_cuadros = {}
-    for clave, lista in observaciones_por_campo.items():
-        if clave.startswith(("c1:", "c2:")):
-            abiertas_cuadros[clave] = len(lista)
+
+
+APLICA = dict(ProductoEstrategico.Aplica.choices)
+
+
+def _completo(contenido: dict, documento) -> dict:
+    """A version frozen before a key existed lacks it (see the module doc): the page needs
+    every key, so missing ones get their empty value (and the Servicio's current regions)."""
+    cuadro2 = contenido.get("cuadro2") or {}
+    return {
+        "presentacion": "",
+        "mision": "",
+        "objetivos_estrategicos": [],
+        "productos": [],
+        "clientes": [],
+        "cuadro1": [],
+        "facultades": [],
+        "sistemas_informacion": [],
+        "encargados": [],
+        **contenido,
+        "regiones": contenido.get("regiones")
+        or regiones_de(centros_del_documento(documento), documento.servicio.nombre),
+        "cuadro2": {"no_pertinente": False, "motivo": "", "filas": [], **cuadro2},
+    }
+
+
+def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
+    """The Diagnóstico's part of the document page, from its content built once per request
+    (``versiones.contenido_vigente``, which the core's page reads too)."""
+    from pmggt.versiones import contenido_vigente
+
+    legibles = acceso.regiones_legibles(usuario, documento)
+    datos = recortar_a(_completo(contenido_vigente(documento), documento), legibles)
+    objetivos = [
+        {**o, "observaciones_abiertas": observaciones_por_campo.get(f"objetivo:{o['numero']}", [])}
+        for o in datos["objetivos_estrategicos"]
+    ]
+    productos = [
+        _producto_en_pagina(
+            p,
+            [
+                obs
+                for clave in ("", ":pt", ":causal", ":fundamento")
+                for obs in observaciones_por_campo.get(f"producto:{p['numero']}{clave}", [])
+            ],
+        )
+        for p in datos["productos"]
+    ]
+    ambitos = dict(FacultadDesconcentrada.Ambito.choices)
+    situaciones = dict(FacultadDesconcentrada.Situacion.choices)
+    facultades = [
+        {
+            **f,
+            "ambito_etiqueta": ambitos.get(f["ambito"], f["ambito"]),
+            "situacion_etiqueta": situaciones.get(f["situacion"], f["situacion"]),
+        }
+        for f in datos["facultades"]
+    ]
+    faltantes = faltantes_por_region(datos)
+    editables = editables_de(documento, usuario)
+    centros = {c.region.codigo: c for c in centros_del_documento(documento)}
+    # Who resolves which cell's observación, for the core's page: no query per observación.
+    recordar_filas(
+        documento,
+        {
+            (tabla, f["id"]): centros[f["region"]].pk if f["region"] in centros else None
+            for tabla, filas in (("c1", datos["cuadro1"]), ("c2", datos["cuadro2"]["filas"]))
+            for f in filas
+        },
+    )
     region_de_fila = {f"c1:{f['id']}": f["region"] for f in datos["cuadro1"]}
     region_de_fila |= {f"c2:{f['id']}": f["region"] for f in datos["cuadro2"]["filas"]}
     obs_por_region = {}
-    for clave, n in abiertas_cuadros.items():
-        region = region_de_fila.get(clave.rsplit(":", 1)[0], "?")
-        obs_por_region[region] = obs_por_region.get(region, 0) + n
+    for clave, lista in observaciones_por_campo.items():
+        if clave.startswith(("c1:", "c2:")):
+            region = region_de_fila.get(clave.rsplit(":", 1)[0], "?")
+            obs_por_region[region] = obs_por_region.get(region, 0) + len(lista)
+    filas_por_region = {}
+    for f in datos["cuadro1"]:
+        filas_por_region[f["region"]] = filas_por_region.get(f["region"], 0) + 1
     regiones = []
     for region in datos["regiones"]:
         codigo = region["codigo"]
@@ -370,7 +704,7 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
                 **region,
                 "url_codigo": codigo or "servicio",
                 "faltan": faltantes.get(codigo, []),
-                "filas_cuadro1": sum(1 for f in datos["cuadro1"] if f["region"] == codigo),
+                "filas_cuadro1": filas_por_region.get(codigo, 0),
                 "editable": (centro.pk if centro else None) in editables,
                 "observaciones": obs_por_region.get(codigo, 0),
             }
@@ -380,11 +714,11 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
     return {
         "puede_actualizar": puede_actualizar(documento, usuario),
         "anio_siguiente": documento.ciclo.anio + 1,
-        "diagnostico": diagnostico,
         "datos": datos,
         "objetivos": objetivos,
         "productos": productos,
-        "clientes": list(diagnostico.clientes.all()),
+        "clientes": datos["clientes"],
+        "facultades": facultades,
         "observaciones_mision": observaciones_por_campo.get("mision", []),
         "observaciones_presentacion": observaciones_por_campo.get("presentacion", []),
         "regiones": regiones,
@@ -413,25 +747,82 @@ def historiales(documento) -> list:
     ]
 
 
+# --- Who resolves a cuadro cell's observación, with no query per observación ------------------
+#
+# The core asks the stage about each open observación (``workflow.puede_resolver``). What it
+# needs (the Centro of every cuadro row, the Centros the user edits) is kept on the document
+# instance the observaciones point at, so a page that sets ``obs.documento`` to its document
+# pays for it once, not once per observación.
+
+_MEMO = "_diagnostico_resolucion"
+
+
+def _memo(documento) -> dict:
+    return documento.__dict__.setdefault(_MEMO, {"filas": {}, "completas": False, "editables": {}})
+
+
+def _centros_de_filas(documento_id) -> dict:
+    """{("c1" | "c2", row pk): centro_id} of every cuadro row of the document (one query)."""
+    tipo = IntegerField()
+    c1 = (
+        FilaCuadro1.objects.filter(diagnostico__documento_id=documento_id)
+        .order_by()
+        .values_list(Value(1, output_field=tipo), "pk", "centro_id")
+    )
+    c2 = (
+        FilaCuadro2.objects.filter(diagnostico__documento_id=documento_id)
+        .order_by()
+        .values_list(Value(2, output_field=tipo), "pk", "centro_id")
+    )
+    return {(f"c{t}", pk): centro for t, pk, centro in c1.union(c2, all=True)}
+
+
+def recordar_filas(documento, filas: dict) -> None:
+    """The Centro of some cuadro rows a page loaded ({("c1" | "c2", pk): centro_id})."""
+    _memo(documento)["filas"].update(filas)
+
+
+def recordar_editables(documento, usuario, editables: set, estado=None) -> None:
+    """``acceso.centros_editables(usuario, documento)``, computed already (the edit guard
+    computes it under the lock, for a document in ``estado``)."""
+    clave = (usuario.pk, estado or documento.estado)
+    _memo(documento)["editables"][clave] = set(editables)
+
+
+def editables_de(documento, usuario) -> set:
+    """``acceso.centros_editables(usuario, documento)``, once per document instance."""
+    memo = _memo(documento)["editables"]
+    clave = (usuario.pk, documento.estado)
+    if clave not in memo:
+        memo[clave] = acceso.centros_editables(usuario, documento)
+    return memo[clave]
+
+
+def _centro_de_fila(documento, tabla: str, pk: int):
+    memo = _memo(documento)
+    if (tabla, pk) not in memo["filas"] and not memo["completas"]:
+        memo["filas"].update(_centros_de_filas(documento.pk))
+        memo["completas"] = True
+    return memo["filas"].get((tabla, pk))
+
+
 def puede_resolver(observacion, usuario) -> bool:
     """An Encargada de Centro resolves the observaciones on her region's cuadro cells."""
     partes = observacion.campo.split(":")
     if len(partes) != 3 or partes[0] not in {"c1", "c2"} or not partes[1].isdigit():
         return False
-    modelo = FilaCuadro1 if partes[0] == "c1" else FilaCuadro2
-    centro_id = (
-        modelo.objects.filter(pk=int(partes[1]), diagnostico__documento_id=observacion.documento_id)
-        .values_list("centro_id", flat=True)
-        .first()
-    )
-    return centro_id is not None and centro_id in acceso.centros_editables(
-        usuario, observacion.documento
-    )
+    documento = observacion.documento
+    centro_id = _centro_de_fila(documento, partes[0], int(partes[1]))
+    return centro_id is not None and centro_id in editables_de(documento, usuario)
 
 
 def recortar(contenido: dict, documento, usuario) -> dict:
     """Only the regions this user may read (all of them for the Servicio's people)."""
-    legibles = acceso.regiones_legibles(usuario, documento)
+    return recortar_a(contenido, acceso.regiones_legibles(usuario, documento))
+
+
+def recortar_a(contenido: dict, legibles: set | None) -> dict:
+    """Only these regions (codes; None: all of them)."""
     if legibles is None:
         return contenido
     cuadro2 = contenido.get("cuadro2") or {}

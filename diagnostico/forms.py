@@ -1,5 +1,8 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms.models import ModelChoiceIterator
 
 from pmggt.forms import EstiloGobMixin
 from pmggt.texto import normalizar
@@ -19,6 +22,129 @@ from .models import (
 from .services import validar_numero_producto
 
 AREA = {"rows": 3}
+
+
+# --- Choices loaded once per formset, not once per form --------------------------------------
+#
+# A model choice field runs a query to draw its options and another to check what was sent; in
+# a formset that is two queries per row. These fields take their options already loaded
+# (``fijar``): every form of the formset draws and checks against the same list.
+
+
+class OpcionesCargadas(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for objeto in self.field.opciones:
+            yield self.choice(objeto)
+
+    def __len__(self):
+        return len(self.field.opciones) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.opciones)
+
+
+class _OpcionesFijas:
+    opciones = None  # None: Django's behaviour (queries)
+
+    def fijar(self, opciones) -> None:
+        self.opciones = list(opciones)
+        self._por_pk = {o.pk: o for o in self.opciones}
+        self.iterator = OpcionesCargadas
+        self.widget.choices = self.choices
+
+    def _clave(self, valor):
+        """The pk a sent value stands for (ValidationError if it cannot be one)."""
+        if isinstance(valor, self.queryset.model):
+            valor = valor.pk
+        return self.queryset.model._meta.pk.to_python(valor)
+
+
+class ModelChoiceFijo(_OpcionesFijas, forms.ModelChoiceField):
+    def to_python(self, value):
+        if self.opciones is None:
+            return super().to_python(value)
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        try:
+            objeto = self._por_pk.get(self._clave(value))
+        except (ValidationError, TypeError):
+            objeto = None
+        if objeto is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return objeto
+
+
+class ModelMultipleChoiceFijo(_OpcionesFijas, forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        if self.opciones is None:
+            return super()._check_values(value)
+        try:
+            value = frozenset(value)
+        except TypeError:
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        elegidos = set()
+        for pk in value:
+            self.validate_no_null_characters(pk)
+            try:
+                clave = self._clave(pk)
+            except (ValidationError, TypeError):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                ) from None
+            if clave not in self._por_pk:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+            elegidos.add(clave)
+        return [o for o in self.opciones if o.pk in elegidos]
+
+
+class FilasSinConsultasPorFila(BaseInlineFormSet):
+    """An inline formset whose hidden row ids are checked against its own rows (loaded once)
+    instead of one query per row; a row id that is not one of them is refused."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        nombre = self._pk_field.name
+        campo = form.fields.get(nombre)
+        if isinstance(campo, forms.ModelChoiceField) and not isinstance(campo, ModelChoiceFijo):
+            fijo = ModelChoiceFijo(
+                campo.queryset, initial=campo.initial, required=False, widget=campo.widget
+            )
+            fijo.fijar(self.get_queryset())
+            form.fields[nombre] = fijo
+
+
+class SinGuardarRelacionesIntactas:
+    """A model form that writes only the many-to-many fields the user changed (Django writes
+    them all, one query each even when nothing changed)."""
+
+    def _save_m2m(self):
+        intactos = [
+            nombre
+            for nombre, campo in self.fields.items()
+            if isinstance(campo, forms.ModelMultipleChoiceField)
+            and nombre not in self.changed_data
+            and nombre in self.cleaned_data
+        ]
+        guardados = {nombre: self.cleaned_data.pop(nombre) for nombre in intactos}
+        try:
+            super()._save_m2m()
+        finally:
+            self.cleaned_data.update(guardados)
 
 
 class TextoNormalizadoMixin:
@@ -54,7 +180,7 @@ class DefinicionesForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
         return datos
 
 
-class NumerosUnicosFormSet(BaseInlineFormSet):
+class NumerosUnicosFormSet(FilasSinConsultasPorFila):
     campo_numero = "numero"
 
     def formularios_vigentes(self):
@@ -95,7 +221,7 @@ ObjetivosFormSet = inlineformset_factory(
 )
 
 
-class ProductoForm(TextoNormalizadoMixin, forms.ModelForm):
+class ProductoForm(SinGuardarRelacionesIntactas, TextoNormalizadoMixin, forms.ModelForm):
     numero = forms.CharField(
         label="N°",
         max_length=20,
@@ -122,14 +248,21 @@ class ProductoForm(TextoNormalizadoMixin, forms.ModelForm):
             "causal_texto": forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
             "fundamento": forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
         }
+        field_classes = {"objetivos": ModelMultipleChoiceFijo}
 
-    def __init__(self, *args, diagnostico=None, **kwargs):
+    def __init__(self, *args, diagnostico=None, objetivos=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["objetivos"].queryset = ObjetivoEstrategico.objects.filter(
-            diagnostico=diagnostico
-        )
-        self.fields["objetivos"].label_from_instance = lambda o: str(o.numero)
-        self.fields["objetivos"].required = False
+        campo = self.fields["objetivos"]
+        campo.queryset = ObjetivoEstrategico.objects.filter(diagnostico=diagnostico)
+        if objetivos is not None:
+            campo.fijar(objetivos)
+        campo.label_from_instance = lambda o: str(o.numero)
+        campo.required = False
+
+    def _get_validation_exclusions(self):
+        # The model's CheckConstraint (no aplica ⇒ fundamento) is clean()'s first rule: checked
+        # here in Python, not with one database query per product (the database still has it).
+        return super()._get_validation_exclusions() | {"fundamento"}
 
     def clean(self):
         datos = super().clean()
@@ -188,11 +321,14 @@ def productos_formset(diagnostico, datos=None):
         queryset=ProductoEstrategico.objects.filter(diagnostico=diagnostico).prefetch_related(
             "objetivos"
         ),
-        form_kwargs={"diagnostico": diagnostico},
+        form_kwargs={
+            "diagnostico": diagnostico,
+            "objetivos": ObjetivoEstrategico.objects.filter(diagnostico=diagnostico),
+        },
     )
 
 
-class ClienteForm(TextoNormalizadoMixin, forms.ModelForm):
+class ClienteForm(SinGuardarRelacionesIntactas, TextoNormalizadoMixin, forms.ModelForm):
     class Meta:
         model = Cliente
         fields = ["numero", "nombre", "productos"]
@@ -201,14 +337,18 @@ class ClienteForm(TextoNormalizadoMixin, forms.ModelForm):
             "nombre": forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
             "productos": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"productos": ModelMultipleChoiceFijo}
 
-    def __init__(self, *args, diagnostico=None, **kwargs):
+    def __init__(self, *args, diagnostico=None, productos=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["productos"].queryset = ProductoEstrategico.objects.filter(
+        campo = self.fields["productos"]
+        campo.queryset = ProductoEstrategico.objects.filter(
             diagnostico=diagnostico, padre__isnull=True
         )
-        self.fields["productos"].label_from_instance = lambda p: f"{p.numero} {p.nombre[:40]}"
-        self.fields["productos"].required = False
+        if productos is not None:
+            campo.fijar(productos)
+        campo.label_from_instance = lambda p: f"{p.numero} {p.nombre[:40]}"
+        campo.required = False
 
 
 def clientes_formset(diagnostico, datos=None):
@@ -225,7 +365,12 @@ def clientes_formset(diagnostico, datos=None):
         instance=diagnostico,
         prefix="cli",
         queryset=Cliente.objects.filter(diagnostico=diagnostico).prefetch_related("productos"),
-        form_kwargs={"diagnostico": diagnostico},
+        form_kwargs={
+            "diagnostico": diagnostico,
+            "productos": ProductoEstrategico.objects.filter(
+                diagnostico=diagnostico, padre__isnull=True
+            ),
+        },
     )
 
 
@@ -244,10 +389,20 @@ class SistemaForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
 
 
 FacultadesFormSet = inlineformset_factory(
-    Diagnostico, FacultadDesconcentrada, form=FacultadForm, extra=2, can_delete=True
+    Diagnostico,
+    FacultadDesconcentrada,
+    form=FacultadForm,
+    formset=FilasSinConsultasPorFila,
+    extra=2,
+    can_delete=True,
 )
 SistemasFormSet = inlineformset_factory(
-    Diagnostico, SistemaInformacion, form=SistemaForm, extra=2, can_delete=True
+    Diagnostico,
+    SistemaInformacion,
+    form=SistemaForm,
+    formset=FilasSinConsultasPorFila,
+    extra=2,
+    can_delete=True,
 )
 
 
@@ -257,34 +412,74 @@ class EncargadoForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
         fields = ["centro", "unidad", "nombres", "correos"]
         widgets = {"nombres": forms.Textarea(attrs=AREA), "correos": forms.Textarea(attrs=AREA)}
         labels = {"centro": "Región (Centro)"}
+        field_classes = {"centro": ModelChoiceFijo}
 
-    def __init__(self, *args, servicio=None, **kwargs):
+    def __init__(self, *args, servicio=None, centros=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["centro"].queryset = servicio.centros.select_related("region").order_by(
-            "region__orden"
-        )
-        self.fields["centro"].empty_label = "Nivel central"
-        self.fields["centro"].required = False
+        campo = self.fields["centro"]
+        campo.queryset = servicio.centros.select_related("region").order_by("region__orden")
+        campo.empty_label = "Nivel central"
+        if centros is not None:
+            campo.fijar(centros)
+        campo.required = False
+
+    def _get_validation_exclusions(self):
+        # The field only accepts the Servicio's Centros: the model's check that the Centro
+        # exists would be one more query per row.
+        return super()._get_validation_exclusions() | {"centro"}
 
 
 def encargados_formset(diagnostico, datos=None):
     Formset = inlineformset_factory(
-        Diagnostico, EncargadoRed, form=EncargadoForm, extra=2, can_delete=True
+        Diagnostico,
+        EncargadoRed,
+        form=EncargadoForm,
+        formset=FilasSinConsultasPorFila,
+        extra=2,
+        can_delete=True,
     )
+    servicio = diagnostico.documento.servicio
     return Formset(
         datos,
         instance=diagnostico,
         prefix="enc",
-        form_kwargs={"servicio": diagnostico.documento.servicio},
+        form_kwargs={
+            "servicio": servicio,
+            "centros": servicio.centros.select_related("region").order_by("region__orden"),
+        },
     )
 
 
+def productos_para_fila(diagnostico, fila=None) -> list:
+    """The Diagnóstico's products (the options of a row's form), each with ``en_fila``: whether
+    this row has it. One query for both."""
+    productos = ProductoEstrategico.objects.filter(diagnostico=diagnostico)
+    if fila is not None and fila.pk:
+        productos = productos.annotate(
+            en_fila=Exists(
+                FilaCuadro1.productos.through.objects.filter(
+                    filacuadro1_id=fila.pk, productoestrategico_id=OuterRef("pk")
+                )
+            )
+        )
+    return list(productos)
+
+
 class FilaCuadro1Form(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
+    """A Cuadro I N°1 row. The views save it through ``services.fila_cuadro1_guardar`` (the
+    edit guard), which also writes its products: ``form.save()`` does not."""
+
+    productos = ModelMultipleChoiceFijo(
+        queryset=ProductoEstrategico.objects.none(),
+        label="Producto/subproductos estratégicos (1)",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"required": "Indique al menos un producto o subproducto."},
+    )
+
     class Meta:
         model = FilaCuadro1
-        fields = ["productos", "causal", "avance", "mejora", "medidas", "objetivo"]
+        fields = ["causal", "avance", "mejora", "medidas", "objetivo"]
         widgets = {
-            "productos": forms.SelectMultiple(attrs={"size": 8}),
             "avance": forms.Textarea(attrs={"rows": 4}),
             "mejora": forms.Textarea(attrs={"rows": 4}),
             "medidas": forms.Textarea(attrs={"rows": 4}),
@@ -295,19 +490,25 @@ class FilaCuadro1Form(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
             "mejora": "Mejora prevista que se proyecta lograr (3)",
             "medidas": "Medidas necesarias que acompañen las mejoras (4)",
             "objetivo": "Objetivo recomendado al Plan GT (5)",
-            "productos": "Producto/subproductos estratégicos (1)",
-        }
-        error_messages = {
-            "productos": {"required": "Indique al menos un producto o subproducto."},
         }
 
-    def __init__(self, *args, diagnostico=None, **kwargs):
+    def __init__(self, *args, diagnostico=None, productos=None, **kwargs):
+        """``productos``: ``productos_para_fila(diagnostico, instance)``, loaded already."""
         super().__init__(*args, **kwargs)
-        self.fields["productos"].queryset = ProductoEstrategico.objects.filter(
-            diagnostico=diagnostico
-        )
-        self.fields["productos"].label_from_instance = lambda p: f"{p.numero} {p.nombre[:60]}"
+        if productos is None:
+            productos = productos_para_fila(diagnostico, self.instance)
+        campo = self.fields["productos"]
+        campo.queryset = ProductoEstrategico.objects.filter(diagnostico=diagnostico)
+        campo.fijar(productos)
+        campo.label_from_instance = lambda p: f"{p.numero} {p.nombre[:60]}"
+        if self.instance.pk and "productos" not in self.initial:
+            self.initial["productos"] = [p for p in productos if getattr(p, "en_fila", False)]
         self.fields["causal"].choices = Causal.choices
+
+    @property
+    def productos_actuales(self) -> list:
+        """The row's products before this edit."""
+        return list(self.initial.get("productos") or [])
 
 
 class Cuadro2Form(TextoNormalizadoMixin, EstiloGobMixin, forms.Form):

@@ -10,33 +10,46 @@ write through this guard.
 import re
 from contextlib import contextmanager
 
-from pmggt import acceso
+from pmggt import acceso, concurrencia
 from pmggt.models import Centro, Documento
 from pmggt.texto import normalizar
 from pmggt.workflow import DatosInvalidos, SinPermiso
 
-from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2
+from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2, recordar_editables
 from .models import Diagnostico, FilaCuadro1, FilaCuadro2, ProductoEstrategico
 
 NUMERO_PRODUCTO = re.compile(r"^\d{1,3}(\.\d{1,3}){0,2}$")
 
 
 @contextmanager
-def edicion(documento: Documento, actor, centro_id=None, *, huella=None, parte=None):
-    """The edit guard on one part of the Diagnóstico; yields its (locked) Diagnostico.
+def edicion(
+    documento: Documento, actor, centro_id=None, *, huella=None, parte=None, diagnostico=None
+):
+    """The edit guard on one part of the Diagnóstico; yields its Diagnostico.
 
     ``huella``/``parte``: optimistic concurrency — ``parte(diagnostico)`` gives the history
-    querysets of the part being written (see ``historiales_de``)."""
+    querysets of the part being written (see ``historiales_de``). ``diagnostico``: the
+    document's Diagnostico if the caller has it (one query less); its row is not written here,
+    only its pk is used, so it need not be read under the lock."""
+    cargado = []
+
+    def el_diagnostico():
+        if not cargado:
+            cargado.append(diagnostico or Diagnostico.objects.get(documento_id=documento.pk))
+        return cargado[0]
+
     historiales = None
     if parte is not None:
 
         def historiales():
-            return parte(Diagnostico.objects.get(documento_id=documento.pk))
+            return parte(el_diagnostico())
 
     with acceso.edicion(
         documento, actor, centro_id=centro_id, huella=huella, historiales=historiales
-    ) as (doc, _editables):
-        yield Diagnostico.objects.get(documento=doc)
+    ) as (doc, editables):
+        # The page drawn after the write needs them too (who edits and resolves what).
+        recordar_editables(documento, actor, editables, estado=doc.estado)
+        yield el_diagnostico()
 
 
 # --- The parts users edit, for optimistic concurrency ------------------------------------------
@@ -66,6 +79,21 @@ def historiales_seccion(nombre: str):
     return parte
 
 
+def recordar_ultima_historia(sender, instance, history_date, **kwargs):
+    """A Cuadro I N°1 row just saved remembers when (its newest history record): its huella,
+    with no query to read it back (connected in diagnostico.apps)."""
+    if isinstance(instance, FilaCuadro1):
+        instance.ultima = history_date
+
+
+def huella_fila(fila: FilaCuadro1) -> str:
+    """The row's huella: from its last save in this request, else from its history."""
+    ultima = getattr(fila, "ultima", None)
+    if ultima is not None:
+        return ultima.isoformat()
+    return concurrencia.huella(historiales_fila(fila.pk)(fila.diagnostico))
+
+
 def historiales_fila(fila_pk: int):
     def parte(diagnostico):
         return [FilaCuadro1.history.filter(id=fila_pk, diagnostico_id=diagnostico.pk)]
@@ -80,7 +108,13 @@ def historiales_cuadro2(centro_id):
     return parte
 
 
-def _centro(documento: Documento, region: str | None) -> Centro | None:
+# ``centro`` not given: found from the region code.
+BUSCAR = object()
+
+
+def _centro(documento: Documento, region: str | None, centro=BUSCAR) -> Centro | None:
+    if centro is not BUSCAR:
+        return centro  # the caller found it already (the region of its URL)
     if region is None:
         return None
     return Centro.objects.select_related("region").get(
@@ -96,12 +130,24 @@ def fila_cuadro1_guardar(
     datos: dict,
     fila: FilaCuadro1 | None = None,
     huella: str | None = None,
+    centro=BUSCAR,
+    diagnostico: Diagnostico | None = None,
+    productos_actuales=None,
 ) -> FilaCuadro1:
-    """Create (fila=None) or update a Cuadro I N°1 row of a region (None: the Servicio's)."""
-    centro = _centro(documento, region)
+    """Create (fila=None) or update a Cuadro I N°1 row of a region (None: the Servicio's).
+
+    ``centro`` (the region's Centro), ``diagnostico`` and ``productos_actuales`` (the row's
+    products, read before the edit): when the caller has them already. A product list read
+    before the lock is safe with a huella: a change in between is refused by its check."""
+    centro = _centro(documento, region, centro)
     parte = historiales_fila(fila.pk) if fila is not None else None
     with edicion(
-        documento, actor, centro.pk if centro else None, huella=huella, parte=parte
+        documento,
+        actor,
+        centro.pk if centro else None,
+        huella=huella,
+        parte=parte,
+        diagnostico=diagnostico,
     ) as diagnostico:
         productos = list(datos["productos"])
         if not productos:
@@ -121,9 +167,15 @@ def fila_cuadro1_guardar(
         fila.causal = datos["causal"]
         for campo in CAMPOS_CUADRO1:
             setattr(fila, campo, normalizar(datos.get(campo, "")))
+        nueva = fila.pk is None
         fila.save()
-        if set(fila.productos.all()) != set(productos):
-            fila.productos.set(productos)
+        if nueva:
+            fila.productos.add(*productos)
+        else:
+            if productos_actuales is None:
+                productos_actuales = fila.productos.all()
+            if set(productos_actuales) != set(productos):
+                fila.productos.set(productos)
     return fila
 
 
@@ -134,13 +186,14 @@ def fila_cuadro1_eliminar(*, fila: FilaCuadro1, actor, huella: str | None = None
         fila.centro_id,
         huella=huella,
         parte=historiales_fila(fila.pk),
+        diagnostico=fila.diagnostico,
     ):
         fila.delete()
 
 
 def fila_cuadro1_mover(*, fila: FilaCuadro1, actor, arriba: bool) -> None:
     """Swap the row with its neighbour in the same region."""
-    with edicion(fila.diagnostico.documento, actor, fila.centro_id):
+    with edicion(fila.diagnostico.documento, actor, fila.centro_id, diagnostico=fila.diagnostico):
         _mover(fila, arriba)
 
 
@@ -160,13 +213,25 @@ def _mover(fila: FilaCuadro1, arriba: bool) -> None:
 
 
 def cuadro2_guardar(
-    *, documento: Documento, actor, region: str | None, filas: dict, huella: str | None = None
+    *,
+    documento: Documento,
+    actor,
+    region: str | None,
+    filas: dict,
+    huella: str | None = None,
+    centro=BUSCAR,
+    diagnostico: Diagnostico | None = None,
 ) -> None:
     """Save a region's Cuadro I N°2: {informacion: {campo: texto}} for the four rows."""
-    centro = _centro(documento, region)
+    centro = _centro(documento, region, centro)
     centro_id = centro.pk if centro else None
     with edicion(
-        documento, actor, centro_id, huella=huella, parte=historiales_cuadro2(centro_id)
+        documento,
+        actor,
+        centro_id,
+        huella=huella,
+        parte=historiales_cuadro2(centro_id),
+        diagnostico=diagnostico,
     ) as diagnostico:
         existentes = {
             f.informacion: f
@@ -187,11 +252,17 @@ def cuadro2_guardar(
 
 
 def seccion_guardar(
-    *, documento: Documento, actor, guardar, seccion: str | None = None, huella=None
+    *,
+    documento: Documento,
+    actor,
+    guardar,
+    seccion: str | None = None,
+    huella=None,
+    diagnostico: Diagnostico | None = None,
 ) -> None:
     """Save a Servicio-level section (Encargado/a GT only) through the given callable."""
     parte = historiales_seccion(seccion) if seccion else None
-    with edicion(documento, actor, huella=huella, parte=parte):
+    with edicion(documento, actor, huella=huella, parte=parte, diagnostico=diagnostico):
         guardar()
 
 

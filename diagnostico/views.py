@@ -6,17 +6,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import DateTimeField, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pmggt import acceso, concurrencia, permisos, versiones, workflow
+from pmggt import acceso, concurrencia, permisos, workflow
 from pmggt.models import Documento, Observacion
 
+from . import contenido as contenido_mod
 from . import forms, services
 from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2, ETIQUETAS_CUADRO1, ETIQUETAS_CUADRO2
 from .models import Causal, Diagnostico, FilaCuadro1, FilaCuadro2
+
+
+def diagnostico_de(documento) -> Diagnostico:
+    """The document's Diagnóstico: no query when ``pmggt.acceso`` joined it to the document."""
+    return documento.diagnostico
 
 
 def _seccion_editable(request, pk) -> Diagnostico:
@@ -24,9 +30,7 @@ def _seccion_editable(request, pk) -> Diagnostico:
     documento = acceso.documento_para(request, pk, etapa=Documento.Etapa.DIAGNOSTICO)
     if not permisos.tiene(request.user, "editar_documentos", documento.servicio):
         raise PermissionDenied("Solo el Encargado/a GT edita esta sección.")
-    return Diagnostico.objects.select_related("documento__servicio", "documento__ciclo").get(
-        documento=documento
-    )
+    return diagnostico_de(documento)
 
 
 def _fuera_de_borrador(request, documento):
@@ -65,6 +69,7 @@ def _editar_seccion(request, pk, titulo, plantilla, construir, guardar_todo, sec
                     guardar=lambda: guardar_todo(diagnostico, formularios),
                     seccion=seccion,
                     huella=huella,
+                    diagnostico=diagnostico,
                 )
             except concurrencia.EdicionConcurrente as exc:
                 messages.error(request, str(exc))
@@ -124,8 +129,15 @@ def productos(request, pk):
         return {"productos": forms.productos_formset(diagnostico, datos)}
 
     def guardar(diagnostico, f):
-        f["productos"].save()
-        services.productos_enlazar_padres(diagnostico)
+        formset = f["productos"]
+        formset.save()
+        # Padres and orden follow the numbers: only new, deleted or renumbered products move.
+        if (
+            formset.new_objects
+            or formset.deleted_objects
+            or any("numero" in campos for _, campos in formset.changed_objects)
+        ):
+            services.productos_enlazar_padres(diagnostico)
 
     return _editar_seccion(
         request,
@@ -192,10 +204,10 @@ def _cuadro_editable(request, pk, region):
     return acceso.parte_editable(request, pk, region, etapa=Documento.Etapa.DIAGNOSTICO)
 
 
-def _contexto_publico(request, documento, centro, codigo, region, lectura) -> dict:
+def _contexto_publico(documento, centro, codigo, region, lectura) -> dict:
     """A region's cuadros as a reader outside the Servicio sees them: the visado version's rows
     of that region, with no observaciones (``pmggt.acceso.lectura_de``)."""
-    contenido = versiones.recortar(lectura.version.contenido, documento, request.user)
+    contenido = contenido_mod.recortar_a(lectura.version.contenido, lectura.regiones)
     nombres = {p["numero"]: p["nombre"] for p in contenido.get("productos") or []}
     causales = dict(Causal.choices)
     filas = [
@@ -239,42 +251,62 @@ def _contexto_publico(request, documento, centro, codigo, region, lectura) -> di
     }
 
 
-def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
-    lectura = acceso.lectura_de(request.user, documento)
-    if not lectura.interna:
-        return _contexto_publico(request, documento, centro, codigo, region, lectura)
-    diagnostico = Diagnostico.objects.get(documento=documento)
-    filas = list(
-        FilaCuadro1.objects.filter(diagnostico=diagnostico, centro=centro).prefetch_related(
-            "productos"
-        )
+def _ultima_fecha(historial, **filtros):
+    """Subquery: the newest history_date of these history records (a part's huella)."""
+    return Subquery(
+        historial.filter(**filtros).order_by("-history_date").values("history_date")[:1],
+        output_field=DateTimeField(),
     )
-    filas2 = {
-        f.informacion: f for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro=centro)
-    }
-    claves_c1 = {f"c1:{f.pk}:{c}" for f in filas for c in CAMPOS_CUADRO1}
-    claves_c2 = {f"c2:{f.pk}:{c}" for f in filas2.values() for c in CAMPOS_CUADRO2}
+
+
+def _huella(fecha) -> str:
+    return fecha.isoformat() if fecha else ""
+
+
+def _filas_cuadro1(diagnostico, centro_id, *, con_huella: bool, fila_pk=None) -> list:
+    """The region's Cuadro I N°1 rows with their products (and huellas, for editors)."""
+    filas = FilaCuadro1.objects.filter(diagnostico=diagnostico, centro_id=centro_id)
+    if fila_pk is not None:
+        filas = filas.filter(pk=fila_pk)
+    if con_huella:
+        # The huella of each row's edits and deletes, in the same query.
+        filas = filas.annotate(
+            ultima=_ultima_fecha(
+                FilaCuadro1.history,
+                id=OuterRef("pk"),
+                diagnostico_id=OuterRef("diagnostico_id"),
+            )
+        )
+    return list(filas.prefetch_related("productos"))
+
+
+def _observaciones_de(request, documento, claves, filas_por_tabla) -> dict:
+    """{clave: open observaciones on it} of these cells, each knowing if the user resolves it.
+
+    ``filas_por_tabla``: the Centro of the rows these cells are in ({("c1" | "c2", pk): id}),
+    so that deciding who resolves them takes no query per observación."""
+    contenido_mod.recordar_filas(documento, filas_por_tabla)
     observaciones = {}
+    if not claves:
+        return observaciones
     for obs in Observacion.objects.filter(
-        documento=documento, resuelta=False, campo__in=claves_c1 | claves_c2
+        documento=documento, resuelta=False, campo__in=sorted(claves)
     ).select_related("autor"):
+        obs.documento = documento  # the rule needs it: no fetch per observación
         obs.puede_resolver = workflow.puede_resolver(obs, request.user)
         observaciones.setdefault(obs.campo, []).append(obs)
-    puede_editar = (centro.pk if centro else None) in acceso.centros_editables(
-        request.user, documento
-    )
-    puede_observar = workflow.puede_observar(documento, request.user)
+    return observaciones
+
+
+def _preparar_filas(filas, observaciones, productos=None) -> None:
+    """Each row's cells with their observaciones, its products (``productos``: {pk: list},
+    else prefetched) and its huella (annotated as ``ultima``, if the user edits it)."""
     causales = dict(Causal.choices)
-    # One query for every row's huella (optimistic concurrency of row edits and deletes).
-    huellas = {
-        r["id"]: r["ultima"].isoformat()
-        for r in FilaCuadro1.history.filter(diagnostico_id=diagnostico.pk, centro=centro)
-        .values("id")
-        .annotate(ultima=Max("history_date"))
-    }
     for fila in filas:
-        fila.huella = huellas.get(fila.pk, "")
-        fila.lista_productos = list(fila.productos.all())  # prefetched
+        fila.huella = _huella(getattr(fila, "ultima", None))
+        fila.lista_productos = (
+            productos[fila.pk] if productos is not None else list(fila.productos.all())
+        )
         fila.celdas = [
             (
                 c,
@@ -286,6 +318,28 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
             for c in CAMPOS_CUADRO1
         ]
         fila.causal_etiqueta = causales[fila.causal]
+
+
+def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
+    """A region's cuadros, in the same number of queries whatever its rows and observaciones."""
+    lectura = acceso.lectura_de(request.user, documento)
+    if not lectura.interna:
+        return _contexto_publico(documento, centro, codigo, region, lectura)
+    centro_id = centro.pk if centro else None
+    puede_editar = centro_id in contenido_mod.editables_de(documento, request.user)
+    diagnostico = diagnostico_de(documento)
+    filas = _filas_cuadro1(diagnostico, centro_id, con_huella=puede_editar)
+    filas2 = {
+        f.informacion: f
+        for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro_id=centro_id)
+    }
+    claves = {f"c1:{f.pk}:{c}" for f in filas for c in CAMPOS_CUADRO1}
+    claves |= {f"c2:{f.pk}:{c}" for f in filas2.values() for c in CAMPOS_CUADRO2}
+    de_la_region = {("c1", f.pk): centro_id for f in filas}
+    de_la_region |= {("c2", f.pk): centro_id for f in filas2.values()}
+    observaciones = _observaciones_de(request, documento, claves, de_la_region)
+    puede_observar = workflow.puede_observar(documento, request.user)
+    _preparar_filas(filas, observaciones)
     formularios_c2 = {}
     if puede_editar:
         formularios_c2 = {
@@ -317,9 +371,12 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
         "region": region,
         "filas": filas,
         "filas_c2": filas_c2,
+        # The huella of this region's Cuadro I N°2, for its editors' form.
         "huella_cuadro2": extra.pop("huella_cuadro2", None)
-        or concurrencia.huella(
-            services.historiales_cuadro2(centro.pk if centro else None)(diagnostico)
+        or (
+            concurrencia.huella(services.historiales_cuadro2(centro_id)(diagnostico))
+            if puede_editar
+            else ""
         ),
         "cuadro2_no_pertinente": diagnostico.cuadro2_no_pertinente,
         "cuadro2_motivo": diagnostico.cuadro2_motivo,
@@ -327,10 +384,33 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
         "puede_observar": puede_observar,
         # HTML forms cannot nest: no "observar" forms inside the editable Cuadro I N°2 form.
         "puede_observar_fuera_de_formulario": puede_observar and not puede_editar,
-        "form_nueva": forms.FilaCuadro1Form(diagnostico=diagnostico, prefix="nueva"),
+        "form_nueva": extra.pop("form_nueva", None)
+        or (
+            forms.FilaCuadro1Form(diagnostico=diagnostico, prefix="nueva") if puede_editar else None
+        ),
     }
     contexto.update(extra)
     return contexto
+
+
+def _contexto_fila(request, documento, centro, codigo, region, fila, productos) -> dict:
+    """A row just saved, as the cuadro page draws it (an htmx answer): ``fila`` is the saved
+    instance and ``productos`` its products, so only its huella and observaciones are read."""
+    centro_id = centro.pk if centro else None
+    puede_editar = centro_id in contenido_mod.editables_de(documento, request.user)
+    claves = {f"c1:{fila.pk}:{c}" for c in CAMPOS_CUADRO1}
+    observaciones = _observaciones_de(request, documento, claves, {("c1", fila.pk): centro_id})
+    _preparar_filas([fila], observaciones, productos={fila.pk: list(productos)})
+    fila.huella = services.huella_fila(fila) if puede_editar else ""
+    return {
+        "documento": documento,
+        "centro": centro,
+        "codigo": codigo,
+        "region": region,
+        "fila": fila,
+        "puede_editar": puede_editar,
+        "puede_observar": workflow.puede_observar(documento, request.user),
+    }
 
 
 @login_required
@@ -351,12 +431,17 @@ def _volver_al_cuadro(documento, region, ancla=""):
 @login_required
 def fila_nueva(request, pk, region):
     documento, centro, codigo = _cuadro_editable(request, pk, region)
-    diagnostico = Diagnostico.objects.get(documento=documento)
+    diagnostico = diagnostico_de(documento)
     form = forms.FilaCuadro1Form(request.POST, diagnostico=diagnostico, prefix="nueva")
     if form.is_valid():
         try:
             fila = services.fila_cuadro1_guardar(
-                documento=documento, actor=request.user, region=codigo, datos=form.cleaned_data
+                documento=documento,
+                actor=request.user,
+                region=codigo,
+                datos=form.cleaned_data,
+                centro=centro,
+                diagnostico=diagnostico,
             )
         except workflow.SinPermiso as exc:
             raise PermissionDenied(str(exc)) from exc
@@ -373,12 +458,12 @@ def fila_nueva(request, pk, region):
 
 
 def _fila(documento, centro, fila_pk) -> FilaCuadro1:
-    return get_object_or_404(
-        FilaCuadro1.objects.select_related("diagnostico__documento"),
-        pk=fila_pk,
-        diagnostico__documento=documento,
-        centro=centro,
+    """The row (404 if not of this region of this document)."""
+    fila = get_object_or_404(
+        FilaCuadro1, pk=fila_pk, diagnostico_id=diagnostico_de(documento).pk, centro=centro
     )
+    fila.diagnostico = diagnostico_de(documento)
+    return fila
 
 
 @login_required
@@ -389,7 +474,11 @@ def fila_editar(request, pk, region, fila_pk):
     if documento.estado != Documento.Estado.BORRADOR:
         return _fuera_de_borrador(request, documento)
     form = forms.FilaCuadro1Form(
-        request.POST or None, instance=fila, diagnostico=diagnostico, prefix=f"f{fila.pk}"
+        request.POST or None,
+        instance=fila,
+        diagnostico=diagnostico,
+        productos=forms.productos_para_fila(diagnostico, fila),
+        prefix=f"f{fila.pk}",
     )
     huella = _huella_enviada(request)
     cambios = []
@@ -402,6 +491,9 @@ def fila_editar(request, pk, region, fila_pk):
                 datos=form.cleaned_data,
                 fila=fila,
                 huella=huella,
+                centro=centro,
+                diagnostico=diagnostico,
+                productos_actuales=form.productos_actuales,
             )
         except workflow.SinPermiso as exc:
             raise PermissionDenied(str(exc)) from exc
@@ -414,13 +506,14 @@ def fila_editar(request, pk, region, fila_pk):
             return _volver_al_cuadro(documento, region)
         else:
             if request.htmx:
-                contexto = _contexto_cuadro(request, documento, centro, codigo, region)
-                fila = next(f for f in contexto["filas"] if f.pk == fila.pk)
-                return render(request, "diagnostico/_fila_cuadro1.html", {**contexto, "fila": fila})
+                contexto = _contexto_fila(
+                    request, documento, centro, codigo, region, fila, form.cleaned_data["productos"]
+                )
+                return render(request, "diagnostico/_fila_cuadro1.html", contexto)
             messages.success(request, "Fila guardada.")
             return _volver_al_cuadro(documento, region, f"#fila-c1-{fila.pk}")
     if huella is None:
-        huella = concurrencia.huella(services.historiales_fila(fila.pk)(diagnostico))
+        huella = services.huella_fila(fila)
     contexto = {
         "huella": huella,
         "cambios": cambios,
@@ -489,6 +582,8 @@ def cuadro2_guardar(request, pk, region):
                 region=codigo,
                 filas={clave: f.cleaned_data for clave, _, f in formularios},
                 huella=_huella_enviada(request),
+                centro=centro,
+                diagnostico=diagnostico_de(documento),
             )
         except workflow.SinPermiso as exc:
             raise PermissionDenied(str(exc)) from exc

@@ -11,21 +11,18 @@ from django.shortcuts import redirect, render
 
 from pmggt import acceso, permisos
 from pmggt.informes.excel import ImportarForm
-from pmggt.models import Centro, Documento
+from pmggt.models import Documento
 
 from . import excel
+from .contenido import centros_del_documento
 
 
-def _regiones_editables(editables: set, documento) -> list[str]:
+def _regiones_editables(editables: set, centros: list) -> list[str]:
+    """What the user may import: her regions (``centros``: the Servicio's, north to south)."""
     nombres = []
-    if None in editables and not Centro.objects.filter(servicio=documento.servicio).exists():
+    if None in editables and not centros:
         nombres.append("el cuadro del Servicio")
-    centros = (
-        Centro.objects.filter(pk__in=[c for c in editables if c is not None])
-        .select_related("region")
-        .order_by("region__orden")
-    )
-    nombres += [f"{c.region.codigo} – {c.region.nombre}" for c in centros]
+    nombres += [f"{c.region.codigo} – {c.region.nombre}" for c in centros if c.pk in editables]
     return nombres
 
 
@@ -67,11 +64,10 @@ def importar(request, pk):
                 return redirect("pmggt:documento", pk=documento.pk)
         else:
             messages.error(request, "Revise el archivo seleccionado.")
+    centros = centros_del_documento(documento)
     region_unica = None
     if not permisos.tiene(request.user, "editar_documentos", documento.servicio):
-        codigos = Centro.objects.filter(pk__in=[c for c in editables if c]).values_list(
-            "region__codigo", flat=True
-        )
+        codigos = [c.region.codigo for c in centros if c.pk in editables]
         if len(codigos) == 1:
             region_unica = codigos[0]
     return render(
@@ -81,7 +77,7 @@ def importar(request, pk):
             "documento": documento,
             "form": form,
             "errores": errores,
-            "regiones": _regiones_editables(editables, documento),
+            "regiones": _regiones_editables(editables, centros),
             "region_unica": region_unica,
         },
         status=400 if request.method == "POST" else 200,

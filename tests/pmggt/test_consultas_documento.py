@@ -16,13 +16,6 @@ from tests.conftest import crear_diagnostico, llevar_a, mundo_compartido
 
 Estado = Documento.Estado
 MAXIMO = 15
-# In Borrador the page builds the live content (Etapa I: one query per table of the
-# Diagnóstico): over the target of 15 for now (issue 8, open). Outside Borrador it reads the
-# frozen version in one query.
-MAXIMO_BORRADOR = 38
-# The document page still builds Etapa I's content table by table (the Etapa I rework that
-# brings it under 15 has not landed yet): pinned at today's count, constant in the size.
-MAXIMO_DOCUMENTO = 25
 PERSONAS = ["encargada", "centro_i", "jefe", "experta", "admin"]
 
 
@@ -128,18 +121,10 @@ PAGINAS = {
 def test_paginas_del_documento_en_consultas_constantes(
     client, documentos, django_assert_max_num_queries, estado, pagina, persona
 ):
-    if pagina == "documento":
-        pytest.xfail(
-            "Issue 8, open: Etapa I's part of the document page (diagnostico.contenido.contexto) "
-            "still costs queries per row and observación; its rework has not landed."
-        )
     chico, grande = documentos.docs[estado]
     client.force_login(getattr(documentos, persona))
-    maximo = MAXIMO
-    if pagina == "documento":
-        maximo = MAXIMO_BORRADOR if estado == Estado.BORRADOR else MAXIMO_DOCUMENTO
-    n_chico, _ = _contar(client, PAGINAS[pagina](chico), django_assert_max_num_queries, maximo)
-    n_grande, _ = _contar(client, PAGINAS[pagina](grande), django_assert_max_num_queries, maximo)
+    n_chico, _ = _contar(client, PAGINAS[pagina](chico), django_assert_max_num_queries)
+    n_grande, _ = _contar(client, PAGINAS[pagina](grande), django_assert_max_num_queries)
     assert n_chico == n_grande
 
 
