@@ -5,15 +5,12 @@ observaciones: the rows come from the selectors' permission subqueries, every li
 in the database (a bare COUNT and one page of rows) and nothing is read row by row.
 """
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import NamedStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -24,7 +21,6 @@ from .informes import TIPOS, Archivo
 from .informes import excel as xl
 from .informes.views import respuesta_archivo
 from .models import Ciclo
-from .texto import NO_XML, es_formula
 
 POR_PAGINA = 25  # rows of a list page
 FORMATO_EXCEL = "xlsx"  # ?formato=xlsx: the documents list as a workbook, same filters
@@ -191,13 +187,8 @@ ESTILOS_EXCEL = [
 
 
 def _libro_solo_escritura() -> Workbook:
-    """A write-only workbook (rows streamed, bounded memory) with the shared named styles of
-    ``excel.libro``, plus a date style."""
-    wb = Workbook(write_only=True)
-    wb.add_named_style(
-        NamedStyle(name=xl.ESTILO_TEXTO, alignment=xl.AJUSTE, border=xl.BORDE, number_format="@")
-    )
-    wb.add_named_style(NamedStyle(name=xl.ESTILO_ID, alignment=xl.AJUSTE, border=xl.BORDE))
+    """The shared styles (``excel.libro``) on a write-only workbook, plus a date style."""
+    wb = xl.libro(solo_escritura=True)
     wb.add_named_style(
         NamedStyle(
             name=ESTILO_FECHA,
@@ -209,20 +200,7 @@ def _libro_solo_escritura() -> Workbook:
     return wb
 
 
-def _celda(ws, valor, estilo: str | None = xl.ESTILO_TEXTO):
-    """A write-only cell, with ``excel.escribir``'s rule: text is never a formula."""
-    celda = WriteOnlyCell(ws)
-    if estilo:
-        celda.style = estilo
-    if isinstance(valor, str):
-        valor = NO_XML.sub("", valor)
-        celda.value = valor
-        if es_formula(valor):
-            celda.data_type = "s"
-            celda.quotePrefix = True
-    else:
-        celda.value = valor
-    return celda
+_celda = xl.celda
 
 
 def _fila_documento(request, documento) -> list:
@@ -311,16 +289,7 @@ def _excel(request, filtro, filas):
     )
     archivo = Archivo(
         nombre=f"documentos-pmggt-{ahora:%Y-%m-%d}.xlsx",
-        contenido=_guardar(wb, "Documentos PMG-GT"),
+        contenido=xl.guardar(wb, "Documentos PMG-GT"),
         tipo=TIPOS["xlsx"],
     )
     return respuesta_archivo(archivo)
-
-
-def _guardar(wb: Workbook, titulo: str) -> bytes:
-    """``excel.guardar`` for a write-only workbook (it has no active sheet to set)."""
-    wb.properties.title = titulo
-    wb.properties.creator = "PMG-GT"
-    salida = io.BytesIO()
-    wb.save(salida)
-    return salida.getvalue()

@@ -20,6 +20,7 @@ from xml.parsers import expat
 
 from django import forms
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.packaging.workbook import WorkbookPackage
@@ -123,10 +124,12 @@ def error_general(mensaje: str, _tipo=None) -> ErrorImportacion:
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def libro() -> Workbook:
-    """An empty workbook with the shared named styles registered."""
-    wb = Workbook()
-    wb.remove(wb.active)
+def libro(*, solo_escritura: bool = False) -> Workbook:
+    """An empty workbook with the shared named styles registered. ``solo_escritura``: rows are
+    streamed (bounded memory, for exports of whole lists); cells come from ``celda``."""
+    wb = Workbook(write_only=solo_escritura)
+    if not solo_escritura:
+        wb.remove(wb.active)
     # Named styles: one assignment per cell (setting font/border/alignment one by one is slow).
     # Text cells use the "@" (Text) format so what is typed later in Excel stays text too
     # ("1.1" is not a number, "=x" is not a formula).
@@ -138,7 +141,8 @@ def libro() -> Workbook:
 
 
 def guardar(wb: Workbook, titulo: str) -> bytes:
-    wb.active = 0
+    if not wb.write_only:
+        wb.active = 0
     wb.properties.title = titulo
     wb.properties.creator = "PMG-GT"
     salida = io.BytesIO()
@@ -146,9 +150,8 @@ def guardar(wb: Workbook, titulo: str) -> bytes:
     return salida.getvalue()
 
 
-def escribir(ws, fila: int, columna: int, valor, *, estilo: str | None = ESTILO_TEXTO):
-    """Write one cell; text is always a string cell, never a formula."""
-    celda = ws.cell(row=fila, column=columna)
+def _poner(celda, valor, estilo: str | None):
+    """The one rule for a cell's value: text is always a string cell, never a formula."""
     if estilo:
         celda.style = estilo
     if isinstance(valor, str):
@@ -160,6 +163,16 @@ def escribir(ws, fila: int, columna: int, valor, *, estilo: str | None = ESTILO_
     else:
         celda.value = valor
     return celda
+
+
+def escribir(ws, fila: int, columna: int, valor, *, estilo: str | None = ESTILO_TEXTO):
+    """Write one cell; text is always a string cell, never a formula."""
+    return _poner(ws.cell(row=fila, column=columna), valor, estilo)
+
+
+def celda(ws, valor, estilo: str | None = ESTILO_TEXTO):
+    """A cell of a write-only sheet (``libro(solo_escritura=True)``), with ``escribir``'s rule."""
+    return _poner(WriteOnlyCell(ws), valor, estilo)
 
 
 def texto_version(documento: Documento) -> str:
