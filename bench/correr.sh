@@ -9,6 +9,8 @@
 #   BENCH_TRABAJADORES=sync:3,sync:5,gthread:3x4   gunicorn settings compared (20 s each)
 #   BENCH_DURACION=90     seconds of the full load run (after the logins)
 #   BENCH_PG=postgres://postgres@127.0.0.1:5432    the PostgreSQL server
+#   BENCH_REDIS_URL=redis://127.0.0.1:6379/14      the load run's cache and sessions (default: the
+#                                                  local Redis if one answers; empty: none)
 #   BENCH_BD_DEMO=pmggt_bench_demo  BENCH_BD_ESCALA=pmggt_escala_300
 #   BENCH_SALIDA=bench/resultados
 #
@@ -47,6 +49,12 @@ preparar() {
     "$PY" manage.py "$@" >&2
   sql "ALTER DATABASE \"$tmp\" RENAME TO \"$bd\""
 }
+
+# The load run's server uses Redis for its cache and sessions, as production does
+# (docs/despliegue.md), when one answers here; BENCH_REDIS_URL= (empty) runs it without.
+if [ -z "${BENCH_REDIS_URL+x}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  export BENCH_REDIS_URL=redis://127.0.0.1:6379/14
+fi
 
 # Production settings for the measurements (the load run's server gets its own, the same way).
 ESTATICOS="$(mktemp -d -t pmggt-bench-static-XXXXXX)"

@@ -1410,6 +1410,13 @@ def _entorno_servidor(estaticos: str) -> dict:
             "LOG_LEVEL": "WARNING",
         }
     )
+    # The shared cache and session store of production (docs/despliegue.md), when the bench
+    # has one: bench/correr.sh points BENCH_REDIS_URL at the local Redis if one answers.
+    redis = entorno.pop("BENCH_REDIS_URL", "")
+    if redis:
+        entorno["REDIS_URL"] = redis
+    else:
+        entorno.pop("REDIS_URL", None)
     base = settings.DATABASES["default"]
     if "DATABASE_URL" not in entorno and base["ENGINE"].endswith("sqlite3"):
         entorno["DATABASE_URL"] = f"sqlite:///{base['NAME']}"
@@ -1741,8 +1748,14 @@ def informe_carga(c: Carga) -> str:
     mezcla = ", ".join(f"{n} {etiquetas.get(t, t)}" for t, n in c.mezcla.most_common())
     corridas = [r for r in (c.completa, *c.breves) if r is not None]
     usuarios = corridas[0].usuarios if corridas else 0
+    almacen = (
+        "caché y sesiones en Redis"
+        if os.environ.get("BENCH_REDIS_URL")
+        else "sin Redis (sesiones en la base)"
+    )
     lineas.append(
-        f"Medido el {fecha} en {_maquina()}; gunicorn en 127.0.0.1 sin DEBUG, locust en la misma "
+        f"Medido el {fecha} en {_maquina()}; gunicorn en 127.0.0.1 sin DEBUG, {almacen}, "
+        "locust en la misma "
         f"máquina, {usuarios} usuarios que ingresan una vez cada uno por el formulario de "
         f"ingreso; personas: {mezcla}. {_num(c.segundos, 0)} s en total."
     )
