@@ -3,9 +3,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.models import ModelChoiceIterator
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 
 from pmggt.forms import EstiloGobMixin
 from pmggt.texto import normalizar
+from pmggt.widgets import acelerar, escapar
 
 from .models import (
     Causal,
@@ -28,13 +31,41 @@ AREA = {"rows": 3}
 #
 # A model choice field runs a query to draw its options and another to check what was sent; in
 # a formset that is two queries per row. These fields take their options already loaded
-# (``fijar``): every form of the formset draws and checks against the same list.
+# (``fijar``): every form of the formset draws and checks against the same list. Given an
+# ``Opciones``, the forms also share the lookup by pk and the choices themselves.
+
+
+class Opciones:
+    """A formset's options: loaded once (when first needed) and shared by all its forms."""
+
+    def __init__(self, consulta):
+        self.consulta = consulta
+        self._elecciones = {}
+
+    @cached_property
+    def objetos(self) -> list:
+        return list(self.consulta)
+
+    @cached_property
+    def por_pk(self) -> dict:
+        return {o.pk: o for o in self.objetos}
+
+    def elecciones(self, iterador) -> list:
+        """The (value, label) choices of the objects, built once per label function."""
+        etiqueta = iterador.field.label_from_instance
+        clave = getattr(etiqueta, "__func__", etiqueta)
+        if clave not in self._elecciones:
+            self._elecciones[clave] = [iterador.choice(o) for o in self.objetos]
+        return self._elecciones[clave]
 
 
 class OpcionesCargadas(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        if self.field.compartidas is not None:
+            yield from self.field.compartidas.elecciones(self)
+            return
         for objeto in self.field.opciones:
             yield self.choice(objeto)
 
@@ -47,12 +78,39 @@ class OpcionesCargadas(ModelChoiceIterator):
 
 class _OpcionesFijas:
     opciones = None  # None: Django's behaviour (queries)
+    compartidas = None
 
     def fijar(self, opciones) -> None:
-        self.opciones = list(opciones)
-        self._por_pk = {o.pk: o for o in self.opciones}
+        """Options already loaded: a list or queryset, or an ``Opciones`` shared by a formset."""
+        if isinstance(opciones, Opciones):
+            # The field's own queryset (of the same model) stays: once fixed, the field neither
+            # draws nor checks with it, and setting one would clone a query for each form.
+            self.compartidas = opciones
+            self.opciones = opciones.objetos
+            self._por_pk = opciones.por_pk
+        else:
+            self.opciones = list(opciones)
+            self._por_pk = {o.pk: o for o in self.opciones}
         self.iterator = OpcionesCargadas
         self.widget.choices = self.choices
+
+    def __deepcopy__(self, memo):
+        """Each form's copy shares the field's queryset instead of cloning it twice (Django's
+        ``ModelChoiceField.__deepcopy__``: two query objects per field and form). The field
+        never evaluates it in place (it draws with ``iterator()`` and checks with clones); one
+        that was evaluated anyway (rows cached), or that prefetches (iterated in place), is
+        cloned as Django does, so no form ever reads rows cached by another."""
+        consulta = self.queryset
+        if (
+            consulta is None
+            or consulta._result_cache is not None
+            or consulta._prefetch_related_lookups
+        ):
+            return super().__deepcopy__(memo)
+        resultado = super(forms.ChoiceField, self).__deepcopy__(memo)  # Field's copy
+        resultado._queryset = consulta
+        resultado.widget.choices = resultado.choices  # a new iterator, bound to the copy
+        return resultado
 
     def _clave(self, valor):
         """The pk a sent value stands for (ValidationError if it cannot be one)."""
@@ -114,18 +172,87 @@ class ModelMultipleChoiceFijo(_OpcionesFijas, forms.ModelMultipleChoiceField):
 
 class FilasSinConsultasPorFila(BaseInlineFormSet):
     """An inline formset whose hidden row ids are checked against its own rows (loaded once)
-    instead of one query per row; a row id that is not one of them is refused."""
+    instead of one query per row; a row id that is not one of them is refused. Its widgets are
+    drawn in Python (``pmggt.widgets``): the same HTML without one template per input and
+    option."""
+
+    @cached_property
+    def _filas_fijas(self):
+        return Opciones(self.get_queryset())
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
         nombre = self._pk_field.name
         campo = form.fields.get(nombre)
-        if isinstance(campo, forms.ModelChoiceField) and not isinstance(campo, ModelChoiceFijo):
-            fijo = ModelChoiceFijo(
-                campo.queryset, initial=campo.initial, required=False, widget=campo.widget
+        if type(campo) is forms.ModelChoiceField:
+            # Django's own field for the row id, made a ModelChoiceFijo (a subclass with no
+            # state of its own) instead of building another one; it keeps the formset's rows
+            # as its queryset (same model), so the two query objects Django made for it go now.
+            campo.__class__ = ModelChoiceFijo
+            campo._queryset = self._filas_fijas.consulta
+            campo.fijar(self._filas_fijas)
+        acelerar(form)
+
+    # --- The table of ``diagnostico/_formset_tabla.html``, drawn in Python -----------------
+    # One cell per visible field (the row's hidden fields and its form errors in the first),
+    # with a visually hidden label; "Eliminar" only on saved rows. Labels, names, ids and
+    # errors are escaped (``escapar``: Django's conditional_escape); fields render escaped.
+
+    def gestion_html(self):
+        """``{{ formset.management_form }}``: its hidden inputs (with errors, Django's template)."""
+        form = self.management_form
+        acelerar(form)
+        if form.errors:
+            return str(form)
+        return mark_safe("".join(escapar(c) for c in form.hidden_fields()))
+
+    def encabezados_html(self):
+        """The header cells: the labels of a row's visible fields (every row has the same)."""
+        form = self.forms[0] if self.forms else self.empty_form
+        return mark_safe(
+            "".join(
+                f'<th scope="col">{"Eliminar" if c.name == "DELETE" else escapar(c.label)}</th>'
+                for c in form.visible_fields()
             )
-            fijo.fijar(self.get_queryset())
-            form.fields[nombre] = fijo
+        )
+
+    def filas_html(self):
+        """The body rows, with the whitespace the template drew."""
+        partes = []
+        for form in self:
+            partes.append("\n    <tr>\n      ")
+            con_errores = bool(form.errors)  # else no field has any: no error list to build
+            for indice, campo in enumerate(form.visible_fields()):
+                primero = indice == 0
+                if campo.name != "DELETE":
+                    control = (
+                        f'<label class="sr-only" for="{escapar(campo.id_for_label)}">'
+                        f"{escapar(campo.label)}</label>{escapar(campo)}"
+                    )
+                elif form.instance.pk:
+                    control = (
+                        f'<label class="sr-only" for="{escapar(campo.id_for_label)}">'
+                        f"Eliminar</label>{escapar(campo)}"
+                    )
+                else:
+                    control = ""
+                partes += [
+                    f'\n      <td class="campo-{escapar(campo.name)}">\n        ',
+                    "".join(escapar(o) for o in form.hidden_fields()) if primero else "",
+                    "\n        ",
+                    control,
+                    "\n        ",
+                    _errores_html(campo.errors) if con_errores else "",
+                    "\n        ",
+                    _errores_html(form.non_field_errors()) if primero and con_errores else "",
+                    "\n      </td>\n      ",
+                ]
+            partes.append("\n    </tr>\n  ")
+        return mark_safe("".join(partes))
+
+
+def _errores_html(errores) -> str:
+    return "".join(f'<div class="text-danger small">{escapar(e)}</div>' for e in errores)
 
 
 class SinGuardarRelacionesIntactas:
@@ -170,6 +297,10 @@ class DefinicionesForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
         help_texts = {
             "mision": "Misión institucional según las definiciones estratégicas vigentes."
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        acelerar(self)
 
     def clean(self):
         datos = super().clean()
@@ -221,6 +352,14 @@ ObjetivosFormSet = inlineformset_factory(
 )
 
 
+def _etiqueta_objetivo(objetivo) -> str:
+    return str(objetivo.numero)
+
+
+def _etiqueta_producto_de_cliente(producto) -> str:
+    return f"{producto.numero} {producto.nombre[:40]}"
+
+
 class ProductoForm(SinGuardarRelacionesIntactas, TextoNormalizadoMixin, forms.ModelForm):
     numero = forms.CharField(
         label="N°",
@@ -253,10 +392,11 @@ class ProductoForm(SinGuardarRelacionesIntactas, TextoNormalizadoMixin, forms.Mo
     def __init__(self, *args, diagnostico=None, objetivos=None, **kwargs):
         super().__init__(*args, **kwargs)
         campo = self.fields["objetivos"]
-        campo.queryset = ObjetivoEstrategico.objects.filter(diagnostico=diagnostico)
-        if objetivos is not None:
+        if objetivos is None:
+            campo.queryset = ObjetivoEstrategico.objects.filter(diagnostico=diagnostico)
+        else:
             campo.fijar(objetivos)
-        campo.label_from_instance = lambda o: str(o.numero)
+        campo.label_from_instance = _etiqueta_objetivo
         campo.required = False
 
     def _get_validation_exclusions(self):
@@ -305,16 +445,21 @@ class ProductosFormSet(NumerosUnicosFormSet):
                 )
 
 
+# Built once, like the other formsets: a class built per request costs its fields again, and
+# Django adds the foreign key to the form's Meta.fields the first time (BaseInlineFormSet), so
+# classes built afterwards carry a useless "diagnostico" select that every form copies.
+_ProductosFormSet = inlineformset_factory(
+    Diagnostico,
+    ProductoEstrategico,
+    form=ProductoForm,
+    formset=ProductosFormSet,
+    extra=3,
+    can_delete=True,
+)
+
+
 def productos_formset(diagnostico, datos=None):
-    Formset = inlineformset_factory(
-        Diagnostico,
-        ProductoEstrategico,
-        form=ProductoForm,
-        formset=ProductosFormSet,
-        extra=3,
-        can_delete=True,
-    )
-    return Formset(
+    return _ProductosFormSet(
         datos,
         instance=diagnostico,
         prefix="prod",
@@ -323,7 +468,7 @@ def productos_formset(diagnostico, datos=None):
         ),
         form_kwargs={
             "diagnostico": diagnostico,
-            "objetivos": ObjetivoEstrategico.objects.filter(diagnostico=diagnostico),
+            "objetivos": Opciones(ObjetivoEstrategico.objects.filter(diagnostico=diagnostico)),
         },
     )
 
@@ -342,33 +487,36 @@ class ClienteForm(SinGuardarRelacionesIntactas, TextoNormalizadoMixin, forms.Mod
     def __init__(self, *args, diagnostico=None, productos=None, **kwargs):
         super().__init__(*args, **kwargs)
         campo = self.fields["productos"]
-        campo.queryset = ProductoEstrategico.objects.filter(
-            diagnostico=diagnostico, padre__isnull=True
-        )
-        if productos is not None:
+        if productos is None:
+            campo.queryset = ProductoEstrategico.objects.filter(
+                diagnostico=diagnostico, padre__isnull=True
+            )
+        else:
             campo.fijar(productos)
-        campo.label_from_instance = lambda p: f"{p.numero} {p.nombre[:40]}"
+        campo.label_from_instance = _etiqueta_producto_de_cliente
         campo.required = False
 
 
+_ClientesFormSet = inlineformset_factory(
+    Diagnostico,
+    Cliente,
+    form=ClienteForm,
+    formset=NumerosUnicosFormSet,
+    extra=2,
+    can_delete=True,
+)
+
+
 def clientes_formset(diagnostico, datos=None):
-    Formset = inlineformset_factory(
-        Diagnostico,
-        Cliente,
-        form=ClienteForm,
-        formset=NumerosUnicosFormSet,
-        extra=2,
-        can_delete=True,
-    )
-    return Formset(
+    return _ClientesFormSet(
         datos,
         instance=diagnostico,
         prefix="cli",
         queryset=Cliente.objects.filter(diagnostico=diagnostico).prefetch_related("productos"),
         form_kwargs={
             "diagnostico": diagnostico,
-            "productos": ProductoEstrategico.objects.filter(
-                diagnostico=diagnostico, padre__isnull=True
+            "productos": Opciones(
+                ProductoEstrategico.objects.filter(diagnostico=diagnostico, padre__isnull=True)
             ),
         },
     )
@@ -417,9 +565,10 @@ class EncargadoForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
     def __init__(self, *args, servicio=None, centros=None, **kwargs):
         super().__init__(*args, **kwargs)
         campo = self.fields["centro"]
-        campo.queryset = servicio.centros.select_related("region").order_by("region__orden")
         campo.empty_label = "Nivel central"
-        if centros is not None:
+        if centros is None:
+            campo.queryset = servicio.centros.select_related("region").order_by("region__orden")
+        else:
             campo.fijar(centros)
         campo.required = False
 
@@ -429,23 +578,27 @@ class EncargadoForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
         return super()._get_validation_exclusions() | {"centro"}
 
 
+_EncargadosFormSet = inlineformset_factory(
+    Diagnostico,
+    EncargadoRed,
+    form=EncargadoForm,
+    formset=FilasSinConsultasPorFila,
+    extra=2,
+    can_delete=True,
+)
+
+
 def encargados_formset(diagnostico, datos=None):
-    Formset = inlineformset_factory(
-        Diagnostico,
-        EncargadoRed,
-        form=EncargadoForm,
-        formset=FilasSinConsultasPorFila,
-        extra=2,
-        can_delete=True,
-    )
     servicio = diagnostico.documento.servicio
-    return Formset(
+    return _EncargadosFormSet(
         datos,
         instance=diagnostico,
         prefix="enc",
         form_kwargs={
             "servicio": servicio,
-            "centros": servicio.centros.select_related("region").order_by("region__orden"),
+            "centros": Opciones(
+                servicio.centros.select_related("region").order_by("region__orden")
+            ),
         },
     )
 
