@@ -1,18 +1,23 @@
 """Reads of the shared core: what each person must act on, follows, or may see.
 
-Every list is one filtered query built from permission subqueries, never a loop of checks. The
-lists are paginated in the database: counts are bare ``COUNT(*)`` (the per-row summaries are
-correlated subqueries, which a count leaves out) and a page reads only its own rows.
+Every list is one filtered query built from the person's grants (``permisos.concedidos``, read
+once per request: the ids go into the query itself), never a loop of checks. The lists are
+paginated in the database: counts are bare ``COUNT(*)`` (the per-row summaries are correlated
+subqueries, which a count leaves out) and a page reads only its own rows. The lists' rows are
+dicts of the columns they show (``filas``), completed in Python (``resumir``).
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
+    F,
+    Func,
     IntegerField,
+    Lookup,
     OuterRef,
     Q,
     Subquery,
@@ -22,18 +27,47 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from . import etapas, permisos
-from .models import Centro, Documento, Observacion, Servicio
+from .models import Centro, Documento, GobiernoRegional, Observacion, Servicio
 
 Estado = Documento.Estado
 NO_INICIADO = "no_iniciado"  # the pseudo-state of a Servicio without a document (lists, filters)
 
 
-def _servicios(usuario, codename: str):
-    return permisos.objetos_con(usuario, codename, Servicio).values("pk")
+def _ids(usuario, codename: str, klass=Servicio) -> frozenset[int]:
+    """Ids of the objects this person holds ``codename`` on (read once per request)."""
+    return permisos.ids_con(usuario, codename, klass)
 
 
+class _EnIds(Lookup):
+    """``campo IN (ids)`` for ids already known in Python (a person's grants), as one array
+    parameter on PostgreSQL (``= ANY(%s)``) and ``IN (%s, …)`` elsewhere. Django's ``__in``
+    prepares and checks every element one by one: for an Experto/a's 300 Servicios, several
+    times per page, that cost more than running the queries."""
+
+    lookup_name = "en_ids"
+    prepare_rhs = False
+
+    def __init__(self, campo: str, ids):
+        super().__init__(F(campo), sorted(int(i) for i in ids))
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", (*params, self.rhs)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*params, *self.rhs)
+
+
+def _en_servicios(ids, campo: str = "servicio_id") -> Q:
+    """``campo IN (ids)``, the ids in the query itself (no subquery); no ids: nothing."""
+    if not ids:
+        return Q(pk__in=[])
+    return Q(_EnIds(campo, ids))
+
+
+@functools.cache
 def _observaciones_abiertas():
-    """Open observaciones of the outer document: a correlated subquery (no GROUP BY outside)."""
+    """Open observaciones of the outer document: a correlated subquery (no GROUP BY outside).
+    Built once: a query resolves (copies) the expressions it is given."""
     return Coalesce(
         Subquery(
             Observacion.objects.filter(documento=OuterRef("pk"), resuelta=False)
@@ -47,57 +81,135 @@ def _observaciones_abiertas():
     )
 
 
-def _con_resumen(qs, usuario):
+def _con_resumen(qs, usuario, origen: frozenset[int] | None = None):
+    """The documents with ``observaciones_pendientes``, oldest in their state first.
+
+    Review details (open observaciones) are the Servicio's own business (acceso.lectura_de): a
+    reader outside it does not even get the number (NULL). ``origen``: the Servicios the rows
+    can only come from, when known; if all of them are the person's own, every row counts
+    without a per-row test. Whether a row is the person's own (``interno``) and may be opened
+    (``puede_abrir``) is decided in Python by ``resumir`` from the same grants."""
     if permisos.es_administrador(usuario):
-        abrible = interno = Value(True)
         abiertas = _observaciones_abiertas()
     else:
-        # Review details (open observaciones) are the Servicio's own business (acceso.lectura_de):
-        # a reader outside it does not even get the number.
-        propios = Q(servicio__in=_servicios(usuario, "ver_documentos"))
-        interno = Case(
-            When(propios, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-        abrible = Case(
-            When(propios, then=Value(True)),
-            When(version_visada__isnull=False, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-        abiertas = Case(
-            When(propios, then=_observaciones_abiertas()),
-            default=Value(None),
-            output_field=IntegerField(),
-        )
+        propios = _ids(usuario, "ver_documentos")
+        if not propios:
+            abiertas = Value(None, output_field=IntegerField())
+        elif origen is not None and origen <= propios:
+            abiertas = _observaciones_abiertas()
+        else:
+            abiertas = Case(
+                When(_en_servicios(propios), then=_observaciones_abiertas()),
+                default=Value(None),
+                output_field=IntegerField(),
+            )
     return (
         qs.select_related("servicio", "ciclo")
-        .annotate(observaciones_pendientes=abiertas, puede_abrir=abrible, interno=interno)
+        .annotate(observaciones_pendientes=abiertas)
         .order_by("estado_desde", "pk")
     )
 
 
-def q_pendientes(usuario) -> Q:
-    centros = permisos.objetos_con(usuario, "editar_centro", Centro).values("servicio_id")
-    return (
-        Q(estado=Estado.BORRADOR, servicio__in=_servicios(usuario, "editar_documentos"))
+# Columns of a list row (``filas``), completed by ``resumir``.
+COLUMNAS_FILA = (
+    "pk",
+    "servicio_id",
+    "servicio__nombre",
+    "servicio__sigla",
+    "ciclo__anio",
+    "etapa",
+    "estado",
+    "version_actual",
+    "version_visada",
+    "estado_desde",
+    "observaciones_pendientes",
+)
+
+
+def filas(documentos):
+    """A list's documents (from the selectors below) as dicts of ``COLUMNAS_FILA`` only."""
+    return documentos.values(*COLUMNAS_FILA)
+
+
+def resumir(filas, usuario):
+    """The rows of ``filas``, each with ``interno`` (the person's own Servicio, or an
+    administrator: draft versions and the review's open observaciones) and ``puede_abrir``
+    (own, or visado: acceso.lectura_de); outside the Servicio, no observaciones count."""
+    propios = None if permisos.es_administrador(usuario) else _ids(usuario, "ver_documentos")
+    for fila in filas:
+        interno = propios is None or fila["servicio_id"] in propios
+        fila["interno"] = interno
+        fila["puede_abrir"] = interno or fila["version_visada"] is not None
+        if not interno:
+            fila["observaciones_pendientes"] = None
+        yield fila
+
+
+def _pendientes(usuario, dentro_de: frozenset[int] | None = None):
+    """The filter of what waits for this person, and the Servicios it can only come from (None:
+    not known without a query, as the Servicios of an Encargada de Centro's Centros).
+
+    ``dentro_de``: the Servicios the documents to filter already belong to (all of them), as in
+    what she follows without a GORE. Each part is then cut to those Servicios, and a part that
+    covers all of them is only its state: the same documents, a shorter query."""
+    editar = _ids(usuario, "editar_documentos")
+    centros = _ids(usuario, "editar_centro", Centro)
+    aprobar = _ids(usuario, "aprobar_documentos")
+    visar = _ids(usuario, "visar_documentos")
+    partes = []
+    for estado, ids in (
+        (Estado.BORRADOR, editar),
+        (Estado.EN_REVISION_JEFE, aprobar),
+        (Estado.EN_VISACION, visar),
+    ):
+        if dentro_de is not None:
+            ids = ids & dentro_de
+        if not ids:
+            continue
+        if ids == dentro_de:
+            partes.append(Q(estado=estado))
+        else:
+            partes.append(Q(estado=estado) & _en_servicios(ids))
+    if centros:
         # Encargadas de Centro fill their region's cuadros while the document is in Borrador.
-        | Q(estado=Estado.BORRADOR, servicio__in=centros)
-        | Q(estado=Estado.EN_REVISION_JEFE, servicio__in=_servicios(usuario, "aprobar_documentos"))
-        | Q(estado=Estado.EN_VISACION, servicio__in=_servicios(usuario, "visar_documentos"))
-    )
+        partes.append(
+            Q(
+                estado=Estado.BORRADOR,
+                servicio__in=Centro.objects.filter(pk__in=sorted(centros)).values("servicio_id"),
+            )
+        )
+    if not partes:
+        return Q(pk__in=[]), frozenset()
+    q = partes[0]
+    for parte in partes[1:]:
+        q |= parte
+    return q, (None if centros else editar | aprobar | visar)
+
+
+def q_pendientes(usuario) -> Q:
+    return _pendientes(usuario)[0]
 
 
 def _q_servicios_seguidos(usuario, prefijo: str = "") -> Q:
     """Servicios a person follows (or their documents, prefijo="servicio__"): her Servicios,
     or those concerning her GORE's region."""
-    campo = f"{prefijo}in" if prefijo else "pk__in"
-    return Q(**{campo: _servicios(usuario, "ver_documentos")}) | Q(
-        **{
-            campo: Servicio.objects.filter(
-                permisos.q_concierne_a_gores(permisos.gores_de(usuario))
-            ).values("pk")
-        }
-    )
+    q = _en_servicios(_ids(usuario, "ver_documentos"), f"{prefijo}id" if prefijo else "pk")
+    if _ids(usuario, "ver_region", GobiernoRegional):
+        q |= Q(
+            **{
+                f"{prefijo}in" if prefijo else "pk__in": Servicio.objects.filter(
+                    permisos.q_concierne_a_gores(permisos.gores_de(usuario))
+                ).values("pk")
+            }
+        )
+    return q
+
+
+def _origen_seguidos(usuario) -> frozenset[int] | None:
+    """The Servicios followed documents come from, if known without a query (no GORE)."""
+    if _ids(usuario, "ver_region", GobiernoRegional):
+        return None
+    return _ids(usuario, "ver_documentos")
 
 
 def q_seguidos(usuario) -> Q:
@@ -116,7 +228,13 @@ def documentos_pendientes_para(usuario):
     """Exactly the documents waiting for this person's action."""
     if not usuario.is_authenticated:
         return Documento.objects.none()
-    return _con_resumen(Documento.objects.filter(q_pendientes(usuario)), usuario)
+    q, origen = _pendientes(usuario)
+    return _con_resumen(Documento.objects.filter(q), usuario, origen)
+
+
+# What a person follows: the open Ciclos first, then the newest. The Ciclo comes first, and
+# years are unique: a page falls in a run of whole Ciclos (tramo_seguidos).
+ORDEN_SEGUIDOS = ("-ciclo__abierto", "-ciclo__anio", "etapa", "servicio__nombre", "pk")
 
 
 def documentos_seguidos_por(usuario):
@@ -124,9 +242,42 @@ def documentos_seguidos_por(usuario):
     the newest."""
     if not usuario.is_authenticated:
         return Documento.objects.none()
+    origen = _origen_seguidos(usuario)
+    pendientes, _origen = _pendientes(usuario, dentro_de=origen)
     return _con_resumen(
-        Documento.objects.filter(q_seguidos(usuario)).exclude(q_pendientes(usuario)), usuario
-    ).order_by("-ciclo__abierto", "-ciclo__anio", "etapa", "servicio__nombre", "pk")
+        Documento.objects.filter(q_seguidos(usuario)).exclude(pendientes), usuario, origen
+    ).order_by(*ORDEN_SEGUIDOS)
+
+
+def contar_por_ciclo(documentos):
+    """How many of these documents each Ciclo has: a correlated COUNT to annotate Ciclos with
+    (``Ciclo.objects.annotate(n=contar_por_ciclo(documentos))``, one query for every Ciclo)."""
+    return Coalesce(
+        Subquery(
+            documentos.filter(ciclo=OuterRef("pk"))
+            .order_by()
+            .values("ciclo")
+            .annotate(n=Count("*"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def tramo_seguidos(ciclos, inicio: int, fin: int) -> tuple[list[int], int]:
+    """Rows ``inicio``..``fin - 1`` of ``documentos_seguidos_por``, which sorts by Ciclo first
+    (``ORDEN_SEGUIDOS``: open, then newest), fall in these Ciclos: their ids, and where row
+    ``inicio`` is among the rows of the first. ``ciclos``: every Ciclo, with ``seguidos`` (how
+    many of the rows it has)."""
+    ids, desde, antes = [], 0, 0
+    for ciclo in sorted(ciclos, key=lambda c: (not c.abierto, -c.anio)):
+        if ciclo.seguidos and antes + ciclo.seguidos > inicio and antes < fin:
+            if not ids:
+                desde = inicio - antes
+            ids.append(ciclo.pk)
+        antes += ciclo.seguidos
+    return ids, desde
 
 
 def documentos_visibles_para(usuario):
@@ -134,7 +285,9 @@ def documentos_visibles_para(usuario):
         return Documento.objects.none()
     if permisos.es_administrador(usuario):
         return _con_resumen(Documento.objects.all(), usuario)
-    return _con_resumen(Documento.objects.filter(q_seguidos(usuario)), usuario)
+    return _con_resumen(
+        Documento.objects.filter(q_seguidos(usuario)), usuario, _origen_seguidos(usuario)
+    )
 
 
 def servicios_donde_puede_crear(usuario):
@@ -157,11 +310,12 @@ def servicios_supervisados_por(usuario):
         return Servicio.objects.none()
     if permisos.es_administrador(usuario):
         return Servicio.objects.all()
-    return Servicio.objects.filter(
-        Q(pk__in=_servicios(usuario, "editar_documentos"))
-        | Q(pk__in=_servicios(usuario, "aprobar_documentos"))
-        | Q(pk__in=_servicios(usuario, "visar_documentos"))
+    ids = (
+        _ids(usuario, "editar_documentos")
+        | _ids(usuario, "aprobar_documentos")
+        | _ids(usuario, "visar_documentos")
     )
+    return Servicio.objects.filter(_en_servicios(ids, "pk"))
 
 
 # --- Servicios without a document ("No iniciado") ----------------------------------------------
@@ -212,33 +366,64 @@ def _requisito(definicion: etapas.EtapaDef, ciclo) -> Q | Exists:
     )
 
 
+def _sin_documento(servicios, definicion: etapas.EtapaDef, ciclo, *, solo_iniciables: bool):
+    """The active ``servicios`` without the document of this stage in this Ciclo (a Ciclo, or
+    a reference to one in an outer query); ``solo_iniciables``: and whose requisite is met."""
+    parte = servicios.filter(activo=True).exclude(
+        Exists(
+            Documento.objects.filter(servicio=OuterRef("pk"), ciclo=ciclo, etapa=definicion.numero)
+        )
+    )
+    return parte.filter(_requisito(definicion, ciclo)) if solo_iniciables else parte
+
+
+def contar_iniciables(servicios, definiciones):
+    """How many «No iniciado» rows of ``no_iniciados(..., solo_iniciables=True)`` each Ciclo
+    has among these Servicios (0 for a closed one): a correlated COUNT to annotate Ciclos with,
+    from the same conditions (``_sin_documento``), so a list can skip the rows when none."""
+    por_etapa = [
+        Coalesce(
+            Subquery(
+                # Inside the Servicios' query the Ciclo is the outer query's outer query.
+                _sin_documento(servicios, d, OuterRef(OuterRef("pk")), solo_iniciables=True)
+                .order_by()
+                .annotate(n=Func(F("pk"), function="COUNT"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+        for d in definiciones
+    ]
+    if not por_etapa:
+        return Value(0, output_field=IntegerField())
+    suma = por_etapa[0]
+    for n in por_etapa[1:]:
+        suma = suma + n
+    return Case(When(abierto=True, then=suma), default=Value(0), output_field=IntegerField())
+
+
 def no_iniciados(usuario, servicios, ciclos, definiciones, *, solo_iniciables: bool = False):
     """(Servicio, Ciclo, stage) without a document, among the active ``servicios`` (a queryset,
     already limited to what the person may see), as one UNION query of ``COLUMNAS_NO_INICIADO``
     dicts (order it, page it, then ``NoIniciado.de`` each row). ``solo_iniciables``: only open
     Ciclos and stages whose requisite is met (what may be started now)."""
-    editables = _servicios(usuario, "editar_documentos")
+    editables = _ids(usuario, "editar_documentos")
     partes = []
     for ciclo in ciclos:
         if solo_iniciables and not ciclo.abierto:
             continue
         for definicion in definiciones:
-            requisito = _requisito(definicion, ciclo)
-            parte = servicios.filter(activo=True).exclude(
-                Exists(
-                    Documento.objects.filter(
-                        servicio=OuterRef("pk"), ciclo=ciclo, etapa=definicion.numero
-                    )
-                )
-            )
+            parte = _sin_documento(servicios, definicion, ciclo, solo_iniciables=solo_iniciables)
             if solo_iniciables:
-                parte = parte.filter(requisito)
-                iniciable = Q(pk__in=editables)
+                iniciable = _en_servicios(editables, "pk")
+            elif ciclo.abierto:
+                iniciable = _en_servicios(editables, "pk") & _requisito(definicion, ciclo)
             else:
-                iniciable = Q(pk__in=editables) & requisito if ciclo.abierto else None
+                iniciable = None
             puede = (
                 Case(When(iniciable, then=Value(True)), default=Value(False))
-                if iniciable is not None
+                if iniciable is not None and editables
                 else Value(False)
             )
             partes.append(
