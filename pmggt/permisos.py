@@ -130,8 +130,11 @@ def gores_de(usuario):
 def q_concierne_a_gores(gores, prefijo: str = "") -> Q:
     """Documents (or Servicios, with prefijo="") that concern the regions of these GOREs."""
     regiones = gores.values("region_id")
+    # A subquery of the Centros' Servicios, not a join through them: no duplicate rows, and
+    # the planner does not join every Centro.
+    con_centro = Centro.objects.filter(region__in=regiones).values("servicio_id")
     return Q(**{f"{prefijo}region__in": regiones}) | Q(
-        **{f"{prefijo}centros__region__in": regiones}
+        **{f"{prefijo}in" if prefijo else "pk__in": con_centro}
     )
 
 
