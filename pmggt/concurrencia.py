@@ -12,7 +12,7 @@ A request without a huella (a scripted client) is not checked: the pages always 
 
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import DateTimeField, F, Func
 from django.utils.dateparse import parse_datetime
 
 from .workflow import ErrorFlujo
@@ -33,10 +33,21 @@ class EdicionConcurrente(ErrorFlujo):
         )
 
 
+def _mas_reciente(qs):
+    # MAX as a plain function, not Django's aggregate: one row per part, no GROUP BY.
+    return qs.order_by().values(
+        m=Func(F("history_date"), function="MAX", output_field=DateTimeField())
+    )
+
+
 def huella(historiales: list) -> str:
-    """The huella of a part: the newest history_date among these history querysets ("" if none)."""
-    fechas = [qs.aggregate(m=Max("history_date"))["m"] for qs in historiales]
-    fechas = [f for f in fechas if f is not None]
+    """The huella of a part: the newest history_date among these history querysets ("" if none).
+    One query whatever the number of history tables (UNION ALL of each one's MAX)."""
+    if not historiales:
+        return ""
+    primera, *resto = (_mas_reciente(qs) for qs in historiales)
+    consulta = primera.union(*resto, all=True) if resto else primera
+    fechas = [fila["m"] for fila in consulta if fila["m"] is not None]
     return max(fechas).isoformat() if fechas else ""
 
 
