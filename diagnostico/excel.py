@@ -5,12 +5,17 @@ Centros), two consolidated sheets with every region and an "Instrucciones" sheet
 also holds the lists used by the data validations. The content read is the live content in
 Borrador, else the frozen content of the current version (as the PDF does).
 
+The workbook is written in openpyxl's write-only mode (rows streamed, styles prebuilt once per
+workbook) with two queries for its data: the content (one query, ``contenido``) and the huellas
+of every part (``_ultimas_ediciones``).
+
 Import reads only the per-region sheets and is all-or-nothing: every row of every sheet is
 validated first; any error raises ``ErrorImportacion`` with the list of errors (hoja, fila,
 columna, mensaje) and nothing changes. For each imported sheet, rows with ID update that row,
 rows without ID are created and rows of that region absent from the sheet are deleted; the
-order of Cuadro I N°1 follows the sheet. Writes are row by row (``save()``) so the history
-records every change and its actor.
+order of Cuadro I N°1 follows the sheet. Only rows that change are written, in bulk and with
+their history (``_Escritura``): each changed row gets one history record naming the importer,
+in a number of queries that does not grow with the rows or the sheets.
 
 Styles, formula-safe cells, title/header rows, the consolidated sheet, upload guards, header
 location, bounded reading and the error types are the core's (``pmggt.informes.excel``); the
@@ -18,23 +23,28 @@ import writes through the core's edit guard (``pmggt.acceso.edicion``). The expo
 as the stage's report "cuadros" (``EXPORTACION``), served by the core's download view.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
+from django.db.models import Max, Value
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from pmggt import acceso, concurrencia
 from pmggt.etapas import Informe
 from pmggt.informes import excel as x
 from pmggt.informes.excel import ID, ErrorCelda, ErrorImportacion
 from pmggt.informes.pdf import RegionNoEncontrada
-from pmggt.models import Centro, Documento
+from pmggt.models import Documento
 from pmggt.texto import normalizar
 from pmggt.versiones import contenido_para, contenido_publicado
 
-from .contenido import CAMPOS_CUADRO2
-from .models import Causal, Diagnostico, FilaCuadro1, FilaCuadro2
+from .contenido import CAMPOS_CUADRO2, cargar, centros_del_documento
+from .models import Causal, FilaCuadro1, FilaCuadro2
 
 Estado = Documento.Estado
 Informacion = FilaCuadro2.Informacion
@@ -109,7 +119,9 @@ def _valor_celda(cuadro: str, clave: str, fila: dict, etiquetas: dict):
     return valor or ""
 
 
+@functools.cache
 def _etiquetas(cuadro: str) -> dict:
+    """{value: label} of the cuadro's choice column (read only: shared)."""
     return dict(Causal.choices) if cuadro == "C1" else dict(Informacion.choices)
 
 
@@ -135,10 +147,10 @@ def _validacion(ws, cuadro: str, desde: int, hasta: int):
         prompt="Elija un valor de la lista.",
     )
     dv.add(f"{letra}{desde}:{letra}{hasta}")
-    ws.add_data_validation(dv)
+    ws.data_validations.append(dv)  # what add_data_validation does (absent on write-only sheets)
 
 
-def _hoja_region(wb, documento, datos, cuadro: str, region: dict):
+def _hoja_region(wb, documento, datos, cuadro: str, region: dict, filas: list):
     if region["codigo"] is None:
         lugar = f"{documento.servicio.nombre} (cuadro del Servicio)"
     else:
@@ -158,7 +170,7 @@ def _hoja_region(wb, documento, datos, cuadro: str, region: dict):
         _hoja(cuadro, region["codigo"]),
         f"{TITULOS[cuadro]} · {lugar}",
         COLUMNAS[cuadro],
-        [f for f in _filas(datos, cuadro) if f.get("region") == region["codigo"]],
+        filas,
         lambda fila, clave: _valor_celda(cuadro, clave, fila, etiquetas),
         extra=extra,
     )
@@ -206,20 +218,27 @@ INSTRUCCIONES = [
 
 
 def _hoja_instrucciones(wb, documento, datos, productos_usados: set | None):
-    lista = x.hoja_instrucciones(wb, documento, "Instrucciones: Cuadros I N°1 y N°2", INSTRUCCIONES)
-    lista("Valores de «Causal» (Cuadro I N°1)", list(Causal.labels), NOMBRE_LISTA["C1"])
-    lista("Valores de «Información» (Cuadro I N°2)", list(Informacion.labels), NOMBRE_LISTA["C2"])
+    listas = [
+        ("Valores de «Causal» (Cuadro I N°1)", list(Causal.labels), NOMBRE_LISTA["C1"]),
+        ("Valores de «Información» (Cuadro I N°2)", list(Informacion.labels), NOMBRE_LISTA["C2"]),
+    ]
     productos = [
         p
         for p in datos.get("productos", [])
         if productos_usados is None or p["numero"] in productos_usados
     ]
     if productos:
-        lista(
-            "Productos estratégicos del Diagnóstico (N° y nombre)",
-            [p["nombre"] for p in productos],
-            primera=[p["numero"] for p in productos],
+        listas.append(
+            (
+                "Productos estratégicos del Diagnóstico (N° y nombre)",
+                [p["nombre"] for p in productos],
+                None,
+                [p["numero"] for p in productos],
+            )
         )
+    x.hoja_instrucciones(
+        wb, documento, "Instrucciones: Cuadros I N°1 y N°2", INSTRUCCIONES, listas=listas
+    )
 
 
 def exportar_cuadros(
@@ -243,10 +262,15 @@ def exportar_cuadros(
         regiones = [r for r in regiones if _codigo_efectivo(r, documento) == region]
         if not regiones:
             raise RegionNoEncontrada(f"La región {region} no corresponde a este documento.")
-    wb = x.libro()
+    wb = x.libro(solo_escritura=True)  # rows streamed: same cells, styles and settings
+    por_region = {}
+    for cuadro in ("C1", "C2"):
+        for fila in _filas(datos, cuadro):
+            por_region.setdefault((cuadro, fila.get("region")), []).append(fila)
     for r in regiones:
         for cuadro in ("C1", "C2"):
-            _hoja_region(wb, documento, datos, cuadro, r)
+            filas = por_region.get((cuadro, r["codigo"]), [])
+            _hoja_region(wb, documento, datos, cuadro, r, filas)
     if region is None:
         for cuadro in ("C1", "C2"):
             _hoja_consolidada(wb, documento, datos, cuadro, regiones)
@@ -261,7 +285,7 @@ def exportar_cuadros(
         }
     _hoja_instrucciones(wb, documento, datos, productos_usados)
     if version is None:  # the live draft: its import is checked against later edits
-        x.escribir_huellas(wb, _huellas(documento, regiones))
+        x.escribir_huellas(wb, _huellas_hojas(documento, regiones))
     servicio = documento.servicio
     return x.guardar(wb, f"Cuadros I N°1 y N°2 · {servicio.sigla} {documento.ciclo.anio}")
 
@@ -271,21 +295,45 @@ def _historiales_hoja(diagnostico_id: int, cuadro: str, centro_id) -> list:
     return [modelo.history.filter(diagnostico_id=diagnostico_id, centro_id=centro_id)]
 
 
-def _huellas(documento, regiones: list[dict]) -> dict[str, str]:
-    """{sheet title: huella of that region's cuadro} for the exported per-region sheets."""
-    diagnostico_id = Diagnostico.objects.filter(documento_id=documento.pk).values_list(
-        "pk", flat=True
-    )[0]
-    centros = dict(
-        Centro.objects.filter(servicio_id=documento.servicio_id).values_list("region__codigo", "pk")
-    )
+def _ultimas_ediciones(*, documento_id=None, diagnostico_id=None) -> dict:
+    """{(cuadro, Centro id or None): newest history_date} of every part of the document (or of
+    the Diagnóstico) with history, in one query: ``concurrencia.huella`` of
+    ``_historiales_hoja`` for every part at once (a part without history is absent: its
+    huella is "")."""
+    if diagnostico_id is not None:
+        del_documento = {"diagnostico_id": diagnostico_id}
+    else:
+        del_documento = {"diagnostico__documento_id": documento_id}
+    ramas = [
+        _historico(modelo)
+        .objects.filter(**del_documento)
+        .order_by()
+        .values_list(Value(cuadro), "centro_id")
+        .annotate(ultima=Max("history_date"))
+        for cuadro, modelo in (("C1", FilaCuadro1), ("C2", FilaCuadro2))
+    ]
     return {
-        _hoja(cuadro, r["codigo"]): concurrencia.huella(
-            _historiales_hoja(diagnostico_id, cuadro, centros.get(r["codigo"]))
-        )
-        for r in regiones
-        for cuadro in ("C1", "C2")
+        (cuadro, centro): ultima for cuadro, centro, ultima in ramas[0].union(ramas[1], all=True)
     }
+
+
+@functools.cache
+def _historico(modelo):
+    return modelo.history.model  # (each access to ``history`` builds a manager class)
+
+
+def _huellas_hojas(documento, regiones: list[dict]) -> dict[str, str]:
+    """{sheet title: huella of that part} of the exported per-region sheets. The Centros are
+    those the content loader kept on ``documento`` (``centros_del_documento``: no query)."""
+    ultimas = _ultimas_ediciones(documento_id=documento.pk)
+    centro_de = {c.region.codigo: c.pk for c in centros_del_documento(documento)}
+    huellas = {}
+    for r in regiones:
+        centro_id = centro_de.get(r["codigo"]) if r["codigo"] is not None else None
+        for cuadro in ("C1", "C2"):
+            ultima = ultimas.get((cuadro, centro_id))
+            huellas[_hoja(cuadro, r["codigo"])] = ultima.isoformat() if ultima else ""
+    return huellas
 
 
 def _construir(documento, region=None, usuario=None) -> bytes:
@@ -343,6 +391,16 @@ def _productos_celda(valor, existentes: set) -> list[str]:
     return numeros
 
 
+@functools.cache
+def _claves_etiquetas(cuadro: str) -> dict:
+    """{comparison key of a label or a value: value} of the cuadro's choice column."""
+    etiquetas = {}
+    for valor, etiqueta in _etiquetas(cuadro).items():
+        etiquetas[x.clave(etiqueta)] = valor
+        etiquetas[x.clave(valor)] = valor
+    return etiquetas
+
+
 @dataclass
 class FilaLeida:
     fila: int  # Excel row
@@ -362,20 +420,15 @@ class HojaLeida:
 def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> list[FilaLeida]:
     titulo = ws.title
     columnas = COLUMNAS[cuadro]
-    encontrado = x.columnas_de_hoja(ws, columnas, errores)
+    encontrado = x.tabla_de_hoja(ws, columnas, errores)  # the sheet is parsed once
     if encontrado is None:
         return []
-    fila_encabezado, indices = encontrado
-    etiquetas = {}
-    for valor, etiqueta in _etiquetas(cuadro).items():
-        etiquetas[x.clave(etiqueta)] = valor
-        etiquetas[x.clave(valor)] = valor
-    ancho = max(i for i, _ in indices.values()) + 1
+    _fila_encabezado, indices, filas = encontrado
+    etiquetas = _claves_etiquetas(cuadro)
     leidas = []
     vistos_id = {}
     vistos_info = {}
-    nombres = dict(indices.values())
-    for numero, valores in x.filas_con_datos(ws, fila_encabezado + 1, ancho, errores, nombres):
+    for numero, valores in filas:
 
         def valor(clave, valores=valores):
             return valores[indices[clave][0]]
@@ -406,9 +459,10 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
         else:
             campo, nombre_campo = "informacion", "el tipo de información"
         texto = normalizar(x.texto_celda(valor(campo)))
+        elegido = etiquetas.get(x.clave(texto)) if texto else None
         if not texto:
             error(campo, f"Indique {nombre_campo}.")
-        elif x.clave(texto) not in etiquetas:
+        elif elegido is None:
             error(
                 campo,
                 f"Valor no válido: «{texto[:80]}». Elija uno de la lista: "
@@ -416,7 +470,7 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
                 + ".",
             )
         else:
-            datos[campo] = etiquetas[x.clave(texto)]
+            datos[campo] = elegido
             if cuadro == "C2":
                 previo = vistos_info.setdefault(datos[campo], numero)
                 if previo != numero:
@@ -450,6 +504,10 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
 
     Returns {"hojas": [...], "creadas": n, "actualizadas": n, "eliminadas": n, "sin_cambios": n}.
     Raises ErrorImportacion (with .errores) and changes nothing if anything is wrong.
+
+    Queries do not grow with the rows nor the sheets: the document's content in one query
+    (``contenido.cargar``: Centros, products, both cuadros and the rows' products), the huellas
+    of every part in another, and the writes in bulk (``_Escritura``).
     """
     wb = x.abrir(archivo)  # read-only, within the import limits; closed when the block ends
     # The edit guard locks the document (it cannot be sent while the import runs) and checks
@@ -461,8 +519,8 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
             editables,
         ),
     ):
-        diagnostico = Diagnostico.objects.get(documento=doc)
-        hojas, errores = _validar(wb, doc, diagnostico, editables)
+        carga = cargar(doc)  # read under the lock
+        hojas, errores = _validar(wb, carga, editables)
         if errores:
             raise ErrorImportacion(errores)
         resumen = {
@@ -472,33 +530,24 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
             "eliminadas": 0,
             "sin_cambios": 0,
         }
-        productos = {p.numero: p for p in diagnostico.productos.all()}
+        escritura = _Escritura(carga, actor)
         for hoja in hojas:
             if hoja.cuadro == "C1":
-                _aplicar_c1(diagnostico, hoja, productos, resumen)
+                escritura.cuadro1(hoja, resumen)
             else:
-                _aplicar_c2(diagnostico, hoja, resumen)
+                escritura.cuadro2(hoja, resumen)
+        escritura.guardar()
     return resumen
 
 
-def _validar(
-    wb, documento, diagnostico, editables: set
-) -> tuple[list[HojaLeida], list[ErrorCelda]]:
+def _validar(wb, carga, editables: set) -> tuple[list[HojaLeida], list[ErrorCelda]]:
     errores: list[ErrorCelda] = []
     huellas = x.leer_huellas(wb)
-    centros = {
-        c.region.codigo.upper(): c
-        for c in Centro.objects.filter(servicio=documento.servicio).select_related("region")
-    }
-    productos = set(diagnostico.productos.values_list("numero", flat=True))
-    c1 = {
-        f.pk: f.centro_id
-        for f in FilaCuadro1.objects.filter(diagnostico=diagnostico).only("centro")
-    }
-    c2 = {
-        f.pk: f.centro_id
-        for f in FilaCuadro2.objects.filter(diagnostico=diagnostico).only("centro")
-    }
+    ultimas = _ultimas_ediciones(diagnostico_id=carga.diagnostico.pk) if huellas else {}
+    centros = {c.region.codigo.upper(): c for c in carga.centros}
+    productos = {p.numero for p in carga.productos}
+    c1 = {f.pk: f.centro_id for f in carga.filas_cuadro1}
+    c2 = {f.pk: f.centro_id for f in carga.filas_cuadro2}
     codigo_de = {c.pk: codigo for codigo, c in centros.items()}
     hojas = []
     vistas = {}
@@ -546,8 +595,9 @@ def _validar(
                     )
                 )
         huella = huellas.get(titulo)
-        if huella is not None:
-            historiales = _historiales_hoja(diagnostico.pk, cuadro, centro_id)
+        if huella is not None and _cambio_desde(huella, ultimas.get((cuadro, centro_id))):
+            # Someone saved this part after the export: the core's check names who and when.
+            historiales = _historiales_hoja(carga.diagnostico.pk, cuadro, centro_id)
             try:
                 concurrencia.verificar(huella, historiales)
             except concurrencia.EdicionConcurrente as exc:
@@ -568,42 +618,244 @@ def _validar(
     return hojas, errores
 
 
-def _aplicar_c1(diagnostico, hoja: HojaLeida, productos: dict, resumen: dict):
-    existentes = {
-        f.pk: f
-        for f in FilaCuadro1.objects.filter(
-            diagnostico=diagnostico, centro_id=hoja.centro_id
-        ).prefetch_related("productos")
-    }
-    en_hoja = {f.id for f in hoja.filas if f.id is not None}
-    for pk, fila in existentes.items():
-        if pk not in en_hoja:
-            fila.delete()
-            resumen["eliminadas"] += 1
-    ordenes = _ordenes(hoja.filas, existentes)
-    for fila, orden in zip(hoja.filas, ordenes, strict=True):
-        datos = {k: v for k, v in fila.datos.items() if k != "productos"}
-        datos["orden"] = orden
-        numeros = fila.datos["productos"]
-        if fila.id is None:
-            obj = FilaCuadro1(diagnostico=diagnostico, centro_id=hoja.centro_id, **datos)
-            obj.save()
-            obj.productos.set([productos[n] for n in numeros])
-            resumen["creadas"] += 1
-            continue
-        obj = existentes[fila.id]
-        cambios = {k: v for k, v in datos.items() if getattr(obj, k) != v}
-        actuales = {p.numero for p in obj.productos.all()}
-        if not cambios and actuales == set(numeros):
-            resumen["sin_cambios"] += 1
-            continue
-        for k, v in cambios.items():
-            setattr(obj, k, v)
-        if cambios:
-            obj.save()
-        if actuales != set(numeros):
-            obj.productos.set([productos[n] for n in numeros])
-        resumen["actualizadas"] += 1
+def _cambio_desde(huella: str, ultima) -> bool:
+    """Whether ``concurrencia.verificar(huella, …)`` may refuse a part whose newest history
+    record is ``ultima`` (None: no history): False only when it surely accepts it, so the
+    check (and its queries) runs for the parts that changed, or an unreadable huella."""
+    if ultima is None:
+        return False
+    try:
+        fecha = parse_datetime(huella) if huella else None
+    except ValueError:
+        return True
+    return fecha is None or ultima > fecha
+
+
+# --- Writing the import: in bulk, with history -------------------------------------------------
+
+
+def _instancia(modelo, fila, diagnostico_id: int, **cambios):
+    """A model instance of a row as ``contenido.cargar`` read it, with ``cambios``. Every
+    concrete field is taken from the loaded row: a field the loader lacks fails here, it is
+    never written (nor recorded in history) with a default value."""
+    valores = {"id": fila.pk, "diagnostico_id": diagnostico_id}
+    for campo in modelo._meta.concrete_fields:
+        if campo.attname not in valores:
+            valores[campo.attname] = getattr(fila, campo.attname)
+    valores.update(cambios)
+    return modelo(**valores)
+
+
+def _historia_eliminadas(modelo, objetos: list, usuario, fecha) -> list:
+    """The "-" history records of deleted rows, as simple-history's post_delete makes them
+    (its bulk helpers make "+" and "~" records only)."""
+    historico = _historico(modelo)
+    return [
+        historico(
+            history_date=fecha,
+            history_type="-",
+            history_user=usuario,
+            history_change_reason=RAZON_CAMBIO,
+            **{campo.attname: getattr(obj, campo.attname) for campo in historico.tracked_fields},
+        )
+        for obj in objetos
+    ]
+
+
+# The change reason of the history records an import writes: none, as row by row saves wrote.
+RAZON_CAMBIO = None
+
+
+class _Escritura:
+    """What the import changes, gathered sheet by sheet and written at the end in bulk: a
+    constant number of queries whatever the rows and sheets.
+
+    History (django-simple-history) records each changed row once, with the importer as
+    history_user: ``bulk_update_with_history`` / ``bulk_create_with_history`` for the rows
+    updated and created, "-" records for the deleted ones (written in bulk too, then the rows
+    are deleted without per-row signals), and for Cuadro I N°1 the snapshot of each recorded
+    row's products (the m2m history simple-history keeps on every record). Unchanged rows get
+    no record. Rows of Cuadro I N°1 and N°2 have no other relation than the products link
+    (``tests`` pin it), so deleting them by query leaves nothing behind.
+    """
+
+    def __init__(self, carga, actor):
+        self.carga = carga
+        self.diagnostico_id = carga.diagnostico.pk
+        self.actor = actor
+        self.producto_pk = {p.numero: p.pk for p in carga.productos}
+        self.numero_de = {p.pk: p.numero for p in carga.productos}
+        self.eliminadas = {FilaCuadro1: [], FilaCuadro2: []}
+        self.creadas = {FilaCuadro1: [], FilaCuadro2: []}
+        self.cambiadas = {FilaCuadro1: [], FilaCuadro2: []}  # instances, with new values
+        self.campos = {FilaCuadro1: set(), FilaCuadro2: set()}  # fields that change
+        self.productos = []  # (Cuadro I N°1 row instance, product pks) where they change
+        self.por_centro = {}
+        for modelo, filas in (
+            (FilaCuadro1, carga.filas_cuadro1),
+            (FilaCuadro2, carga.filas_cuadro2),
+        ):
+            for f in filas:
+                self.por_centro.setdefault((modelo, f.centro_id), {})[f.pk] = f
+        self.aparcadas = []  # Cuadro I N°2 rows parked on a temporary información first
+
+    def cuadro1(self, hoja: HojaLeida, resumen: dict):
+        existentes = self.por_centro.get((FilaCuadro1, hoja.centro_id), {})
+        en_hoja = {f.id for f in hoja.filas if f.id is not None}
+        for pk, fila in existentes.items():
+            if pk not in en_hoja:
+                self.eliminadas[FilaCuadro1].append(
+                    _instancia(FilaCuadro1, fila, self.diagnostico_id)
+                )
+                resumen["eliminadas"] += 1
+        enlaces = self.carga.enlaces
+        ordenes = _ordenes(hoja.filas, existentes)
+        for fila, orden in zip(hoja.filas, ordenes, strict=True):
+            datos = {k: v for k, v in fila.datos.items() if k != "productos"}
+            datos["orden"] = orden
+            productos = [self.producto_pk[n] for n in fila.datos["productos"]]
+            if fila.id is None:
+                obj = FilaCuadro1(
+                    diagnostico_id=self.diagnostico_id, centro_id=hoja.centro_id, **datos
+                )
+                self.creadas[FilaCuadro1].append(obj)
+                self.productos.append((obj, productos))
+                resumen["creadas"] += 1
+                continue
+            actual = existentes[fila.id]
+            cambios = {k: v for k, v in datos.items() if getattr(actual, k) != v}
+            actuales = {self.numero_de[p] for p in enlaces.get(("f", fila.id), ())}
+            otros_productos = actuales != set(fila.datos["productos"])
+            if not cambios and not otros_productos:
+                resumen["sin_cambios"] += 1
+                continue
+            obj = _instancia(FilaCuadro1, actual, self.diagnostico_id, **cambios)
+            self.cambiadas[FilaCuadro1].append(obj)
+            self.campos[FilaCuadro1].update(cambios)
+            if otros_productos:
+                self.productos.append((obj, productos))
+            resumen["actualizadas"] += 1
+
+    def cuadro2(self, hoja: HojaLeida, resumen: dict):
+        existentes = self.por_centro.get((FilaCuadro2, hoja.centro_id), {})
+        en_hoja = {f.id for f in hoja.filas if f.id is not None}
+        for pk, fila in existentes.items():
+            if pk not in en_hoja:
+                self.eliminadas[FilaCuadro2].append(
+                    _instancia(FilaCuadro2, fila, self.diagnostico_id)
+                )
+                resumen["eliminadas"] += 1
+        cambiadas = []
+        for fila in hoja.filas:
+            if fila.id is None:
+                continue
+            actual = existentes[fila.id]
+            cambios = {k: v for k, v in fila.datos.items() if getattr(actual, k) != v}
+            if not cambios:
+                resumen["sin_cambios"] += 1
+                continue
+            cambiadas.append(
+                (actual, _instancia(FilaCuadro2, actual, self.diagnostico_id, **cambios))
+            )
+            self.campos[FilaCuadro2].update(cambios)
+            resumen["actualizadas"] += 1
+        # One row per información in each part (a unique constraint, checked row by row): when
+        # a row takes the información another changed row still holds (rows exchanging theirs),
+        # the rows whose información changes are first parked on a temporary value.
+        que_cambian = [(a, o) for a, o in cambiadas if a.informacion != o.informacion]
+        dejadas = {a.informacion for a, _o in que_cambian}
+        if any(o.informacion in dejadas for _a, o in que_cambian):
+            self.aparcadas += [
+                FilaCuadro2(pk=a.pk, informacion=f"_{a.pk}"[:20]) for a, _o in que_cambian
+            ]
+        self.cambiadas[FilaCuadro2] += [o for _a, o in cambiadas]
+        for fila in hoja.filas:
+            if fila.id is None:
+                self.creadas[FilaCuadro2].append(
+                    FilaCuadro2(
+                        diagnostico_id=self.diagnostico_id, centro_id=hoja.centro_id, **fila.datos
+                    )
+                )
+                resumen["creadas"] += 1
+
+    def guardar(self):
+        fecha = timezone.now()  # one instant for every record of the import
+        historia = {
+            "default_user": self.actor,
+            "default_change_reason": RAZON_CAMBIO,
+            "default_date": fecha,
+        }
+        enlace = FilaCuadro1.productos.through
+        # Deletions: their history, the products links (and those that change), the rows.
+        for modelo, objetos in self.eliminadas.items():
+            if objetos:
+                _historico(modelo).objects.bulk_create(
+                    _historia_eliminadas(modelo, objetos, self.actor, fecha)
+                )
+        sin_enlaces = [o.pk for o in self.eliminadas[FilaCuadro1]]
+        sin_enlaces += [o.pk for o, _p in self.productos if o.pk is not None]
+        if sin_enlaces:
+            enlace.objects.filter(filacuadro1_id__in=sin_enlaces).delete()
+        for modelo, objetos in self.eliminadas.items():
+            if objetos:
+                # No per-row delete signals: the history is written above.
+                modelo.objects.filter(pk__in=[o.pk for o in objetos])._raw_delete(modelo.objects.db)
+        # Cuadro I N°2: parked rows, updates, new rows.
+        if self.aparcadas:
+            FilaCuadro2.objects.bulk_update(self.aparcadas, ["informacion"])
+        if self.cambiadas[FilaCuadro2]:
+            bulk_update_with_history(
+                self.cambiadas[FilaCuadro2],
+                FilaCuadro2,
+                sorted(self.campos[FilaCuadro2]),
+                **historia,
+            )
+        if self.creadas[FilaCuadro2]:
+            bulk_create_with_history(self.creadas[FilaCuadro2], FilaCuadro2, **historia)
+        # Cuadro I N°1: updates (a change of products only records history), new rows, links.
+        cambiadas, creadas = self.cambiadas[FilaCuadro1], self.creadas[FilaCuadro1]
+        if cambiadas:
+            bulk_update_with_history(
+                cambiadas, FilaCuadro1, sorted(self.campos[FilaCuadro1]), **historia
+            )
+        if creadas:
+            bulk_create_with_history(creadas, FilaCuadro1, **historia)
+        nuevos = enlace.objects.bulk_create(
+            [
+                enlace(filacuadro1_id=obj.pk, productoestrategico_id=producto)
+                for obj, productos in self.productos
+                for producto in productos
+            ]
+        )
+        self._historia_productos(cambiadas + creadas, nuevos, fecha)
+
+    def _historia_productos(self, objetos: list, nuevos: list, fecha):
+        """The products snapshot of each new Cuadro I N°1 history record (what simple-history
+        copies from the links on every record it makes)."""
+        if not objetos:
+            return
+        enlace = FilaCuadro1.productos.through
+        por_fila = {}
+        for e in nuevos:
+            por_fila.setdefault(e.filacuadro1_id, []).append(e)
+        cambian = {id(o) for o, _p in self.productos}
+        intactas = [o.pk for o in objetos if id(o) not in cambian]
+        if intactas:
+            for e in enlace.objects.filter(filacuadro1_id__in=intactas):
+                por_fila.setdefault(e.filacuadro1_id, []).append(e)
+        historico = _historico(FilaCuadro1)
+        registros = historico.objects.filter(
+            history_date=fecha, id__in=[o.pk for o in objetos]
+        ).values_list("history_id", "id")
+        m2m = historico.productos.model
+        campos = [f.attname for f in enlace._meta.concrete_fields]
+        m2m.objects.bulk_create(
+            [
+                m2m(history_id=history_id, **{c: getattr(e, c) for c in campos})
+                for history_id, fila_id in registros
+                for e in sorted(por_fila.get(fila_id, ()), key=lambda e: e.pk)
+            ]
+        )
 
 
 def _ordenes(filas: list[FilaLeida], existentes: dict) -> list[int]:
@@ -625,54 +877,3 @@ def _ordenes(filas: list[FilaLeida], existentes: dict) -> list[int]:
                 resultado.append(maximo + extra)
         return resultado
     return list(range(1, len(filas) + 1))
-
-
-def _aplicar_c2(diagnostico, hoja: HojaLeida, resumen: dict):
-    existentes = {
-        f.pk: f
-        for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro_id=hoja.centro_id)
-    }
-    en_hoja = {f.id for f in hoja.filas if f.id is not None}
-    for pk in list(existentes):
-        if pk not in en_hoja:
-            existentes.pop(pk).delete()
-            resumen["eliminadas"] += 1
-    # Updates first (one row per información: a change of información must not collide with
-    # a row that still holds it, so those wait for it), then the new rows.
-    pendientes = []
-    for fila in hoja.filas:
-        if fila.id is None:
-            continue
-        obj = existentes[fila.id]
-        cambios = {k: v for k, v in fila.datos.items() if getattr(obj, k) != v}
-        if not cambios:
-            resumen["sin_cambios"] += 1
-        else:
-            pendientes.append((obj, cambios))
-    while pendientes:
-        ocupadas = {o.informacion: o.pk for o in existentes.values()}
-        libre = next(
-            (
-                (obj, cambios)
-                for obj, cambios in pendientes
-                if ocupadas.get(cambios.get("informacion", obj.informacion), obj.pk) == obj.pk
-            ),
-            None,
-        )
-        if libre is None:
-            # A cycle (rows exchange their información): park one on a temporary value so the
-            # others can move; it moves on a later pass.
-            obj = pendientes[0][0]
-            obj.informacion = f"_{obj.pk}"[:20]
-            obj.save()
-            continue
-        pendientes.remove(libre)
-        obj, cambios = libre
-        for k, v in cambios.items():
-            setattr(obj, k, v)
-        obj.save()
-        resumen["actualizadas"] += 1
-    for fila in hoja.filas:
-        if fila.id is None:
-            FilaCuadro2(diagnostico=diagnostico, centro_id=hoja.centro_id, **fila.datos).save()
-            resumen["creadas"] += 1

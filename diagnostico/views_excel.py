@@ -26,11 +26,25 @@ def _regiones_editables(editables: set, centros: list) -> list[str]:
     return nombres
 
 
+def _permiso_de_importar(usuario, documento) -> tuple[bool, set | None]:
+    """(whether ``acceso.centros_editables`` is not empty, those Centros or None).
+
+    An Encargado/a GT edits every part in Borrador: no need to list the Centros (a query) to
+    know it, and the upload checks each sheet against them anyway, under the document's lock
+    (``acceso.edicion``). The list is read only if the page is drawn."""
+    if documento.estado != Documento.Estado.BORRADOR:
+        return False, set()
+    if permisos.tiene(usuario, "editar_documentos", documento.servicio):
+        return True, None
+    editables = acceso.centros_editables(usuario, documento)
+    return bool(editables), editables
+
+
 @login_required
 def importar(request, pk):
     documento = acceso.documento_para(request, pk, etapa=Documento.Etapa.DIAGNOSTICO)
-    editables = acceso.centros_editables(request.user, documento)
-    if not editables:
+    puede, editables = _permiso_de_importar(request.user, documento)
+    if not puede:
         if documento.estado != Documento.Estado.BORRADOR and acceso.es_editor(
             request.user, documento.servicio
         ):
@@ -64,6 +78,8 @@ def importar(request, pk):
                 return redirect("pmggt:documento", pk=documento.pk)
         else:
             messages.error(request, "Revise el archivo seleccionado.")
+    if editables is None:
+        editables = acceso.centros_editables(request.user, documento)
     centros = centros_del_documento(documento)
     region_unica = None
     if not permisos.tiene(request.user, "editar_documentos", documento.servicio):

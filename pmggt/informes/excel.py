@@ -10,17 +10,18 @@ User text is always written as a string cell (never a formula), even when it sta
 
 import contextlib
 import datetime
+import functools
 import io
 import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from xml.parsers import expat
 
 from django import forms
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.packaging.workbook import WorkbookPackage
@@ -28,6 +29,8 @@ from openpyxl.reader.excel import _find_workbook_part
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.dimensions import ColumnDimension
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
 from openpyxl.xml.functions import fromstring
 
@@ -171,8 +174,67 @@ def escribir(ws, fila: int, columna: int, valor, *, estilo: str | None = ESTILO_
 
 
 def celda(ws, valor, estilo: str | None = ESTILO_TEXTO):
-    """A cell of a write-only sheet (``libro(solo_escritura=True)``), with ``escribir``'s rule."""
-    return _poner(WriteOnlyCell(ws), valor, estilo)
+    """A cell of a write-only sheet (``libro(solo_escritura=True)``), with ``escribir``'s rule.
+
+    ``estilo``: a named style of the workbook (the shared ones, or one the caller registered);
+    the cell takes a copy of that style's prebuilt array (``_plantilla``), as assigning the
+    name would give it, without looking the style up again for every cell."""
+    if estilo is None:
+        return _poner(WriteOnlyCell(ws), valor, None)
+    return _poner(Cell(ws, 1, 1, style_array=_plantilla(ws, estilo)), valor, None)
+
+
+# Direct formats of write-only cells (no named style): {attribute: value}, applied once per
+# workbook to a sample cell whose style array the cells then copy (``_formato``).
+_FORMATOS = {
+    "titulo": {"font": FUENTE_TITULO},
+    "ajuste": {"alignment": AJUSTE},
+    "negrita": {"font": Font(bold=True)},
+    "columna_texto": {"number_format": "@", "alignment": AJUSTE},  # a column's own format
+}
+_PLANTILLAS = "_pmggt_plantillas"  # attribute of a workbook: {style key: StyleArray}
+
+
+def _plantillas(wb) -> dict:
+    plantillas = getattr(wb, _PLANTILLAS, None)
+    if plantillas is None:
+        plantillas = {}
+        setattr(wb, _PLANTILLAS, plantillas)
+    return plantillas
+
+
+def _plantilla(ws, estilo: str):
+    """The style array of the named style ``estilo`` in ``ws``'s workbook, built once.
+
+    openpyxl keeps every cell's style as an array of indexes into the workbook's fonts, fills,
+    borders…; naming a style looks the name up, and setting the font or the border of a cell
+    looks that object up again (a hash of the whole object). A cell built with
+    ``Cell(ws, 1, 1, style_array=plantilla)`` gets a copy of the array instead: the same style."""
+    plantillas = _plantillas(ws.parent)
+    plantilla = plantillas.get(("estilo", estilo))
+    if plantilla is None:
+        muestra = WriteOnlyCell(ws)
+        muestra.style = estilo  # the whole array, as naming the style gives it
+        plantilla = plantillas[("estilo", estilo)] = muestra._style
+    return plantilla
+
+
+def _formato(ws, clave, formato: dict | None = None):
+    """The style array of a direct format ({attribute: value}; by default ``_FORMATOS[clave]``)
+    on a cell without a named style, built once per workbook (see ``_plantilla``)."""
+    plantillas = _plantillas(ws.parent)
+    plantilla = plantillas.get(("formato", clave))
+    if plantilla is None:
+        muestra = WriteOnlyCell(ws)
+        for atributo, valor in (formato or _FORMATOS[clave]).items():
+            setattr(muestra, atributo, valor)
+        plantilla = plantillas[("formato", clave)] = muestra._style
+    return plantilla
+
+
+def _celda_con(ws, valor, plantilla):
+    """A write-only cell with a prebuilt style array (``_plantilla``) and ``escribir``'s rule."""
+    return _poner(Cell(ws, 1, 1, style_array=plantilla), valor, None)
 
 
 def texto_version(documento: Documento) -> str:
@@ -207,22 +269,75 @@ def como_leido(documento: Documento, version) -> object:
     return documento
 
 
-def titulo(ws, documento: Documento, texto: str, extra: str = ""):
-    """Rows 1-4: what the sheet is, the Servicio, year, state and version, a remark."""
+def _lineas_titulo(documento: Documento) -> tuple[str, str]:
     servicio = documento.servicio
-    escribir(ws, 1, 1, texto, estilo=None).font = FUENTE_TITULO
-    escribir(ws, 2, 1, f"Servicio: {servicio.nombre} ({servicio.sigla})", estilo=None)
-    linea = (
+    return (
+        f"Servicio: {servicio.nombre} ({servicio.sigla})",
         f"Año: {documento.ciclo.anio} · Estado: {documento.get_estado_display()} · "
-        f"Versión: {texto_version(documento)}"
+        f"Versión: {texto_version(documento)}",
     )
+
+
+def _solo_escritura(ws) -> bool:
+    return ws.parent.write_only  # a sheet of ``libro(solo_escritura=True)``
+
+
+def titulo(ws, documento: Documento, texto: str, extra: str = ""):
+    """Rows 1-4: what the sheet is, the Servicio, year, state and version, a remark.
+
+    On a write-only sheet these are its first four rows (append them before any other)."""
+    servicio_txt, linea = _lineas_titulo(documento)
+    if _solo_escritura(ws):
+        ws.append([_celda_con(ws, texto, _formato(ws, "titulo"))])
+        ws.append([celda(ws, servicio_txt, None)])
+        ws.append([celda(ws, linea, None)])
+        ws.append([celda(ws, extra, None)] if extra else [])
+        return
+    escribir(ws, 1, 1, texto, estilo=None).font = FUENTE_TITULO
+    escribir(ws, 2, 1, servicio_txt, estilo=None)
     escribir(ws, 3, 1, linea, estilo=None)
     if extra:
         escribir(ws, 4, 1, extra, estilo=None)
 
 
+def _preparar(ws, columnas: list[Columna], *, formato_columnas: bool):
+    """What a sheet with a header must say before its first row (a write-only sheet writes it
+    first): column widths (and, with ``formato_columnas``, the text format and wrapping of the
+    columns other than "id", for rows typed later in Excel), the frozen header row, its height,
+    the print titles and A4 landscape."""
+    texto = _formato(ws, "columna_texto") if formato_columnas else None
+    for i, (_nombre, clave, ancho) in enumerate(columnas, start=1):
+        letra = get_column_letter(i)
+        ws.column_dimensions[letra] = ColumnDimension(
+            ws, index=letra, width=ancho, style=None if clave == "id" else texto
+        )
+    ws.row_dimensions[FILA_ENCABEZADO].height = 45
+    ws.freeze_panes = f"A{FILA_ENCABEZADO + 1}"
+    ws.print_title_rows = f"{FILA_ENCABEZADO}:{FILA_ENCABEZADO}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _fila_encabezado(ws, columnas: list[Columna], relleno=RELLENO_ENCABEZADO) -> list:
+    """The header cells of a write-only sheet (row FILA_ENCABEZADO)."""
+    formato = {
+        "font": FUENTE_ENCABEZADO,
+        "fill": relleno,
+        "alignment": AJUSTE_ENCABEZADO,
+        "border": BORDE,
+    }
+    plantilla = _formato(ws, ("encabezado", relleno), formato)
+    return [_celda_con(ws, nombre, plantilla) for nombre, _clave, _ancho in columnas]
+
+
 def encabezado(ws, columnas: list[Columna], relleno=RELLENO_ENCABEZADO):
-    """The column names in row FILA_ENCABEZADO, frozen and repeated when printed (A4 landscape)."""
+    """The column names in row FILA_ENCABEZADO, frozen and repeated when printed (A4 landscape).
+
+    A write-only sheet needs ``_preparar`` before its first row and ``_fila_encabezado`` as its
+    row FILA_ENCABEZADO instead (``hoja_tabla`` does both)."""
     for i, (nombre, _clave, ancho) in enumerate(columnas, start=1):
         celda = ws.cell(row=FILA_ENCABEZADO, column=i, value=nombre)
         celda.font = FUENTE_ENCABEZADO
@@ -250,13 +365,21 @@ def hoja_tabla(
     valor: Callable,
     *,
     extra: str = "",
+    color: str | None = None,
 ) -> tuple:
     """A sheet with one table: title rows, header, one Excel row per item of ``filas``.
 
     ``valor(fila, clave)`` gives each cell. Columns other than "id" keep the text style for rows
-    typed later in Excel. Returns (worksheet, last Excel row written).
+    typed later in Excel. ``color``: of the sheet's tab. Returns (worksheet, last Excel row
+    written). On a write-only workbook (``libro(solo_escritura=True)``) the rows are streamed
+    with the same cells, styles and sheet settings; what a write-only sheet writes after its
+    rows (data validations, auto filter) may still be added to the returned worksheet.
     """
     ws = wb.create_sheet(nombre)
+    if color is not None:
+        ws.sheet_properties.tabColor = color
+    if _solo_escritura(ws):
+        return ws, _tabla_solo_escritura(ws, documento, texto_titulo, columnas, filas, valor, extra)
     titulo(ws, documento, texto_titulo, extra)
     encabezado(ws, columnas)
     ultima = FILA_ENCABEZADO
@@ -275,6 +398,22 @@ def hoja_tabla(
             dimension.number_format = "@"
             dimension.alignment = AJUSTE
     return ws, ultima
+
+
+def _tabla_solo_escritura(ws, documento, texto_titulo, columnas, filas, valor, extra) -> int:
+    _preparar(ws, columnas, formato_columnas=True)
+    if hasattr(filas, "__len__"):
+        # As a normal sheet: the freeze pane's cell (row FILA_ENCABEZADO + 1) is in the range.
+        _dimension(ws, len(columnas), FILA_ENCABEZADO + max(len(filas), 1))
+    titulo(ws, documento, texto_titulo, extra)
+    ws.append(_fila_encabezado(ws, columnas))
+    texto, ident = _plantilla(ws, ESTILO_TEXTO), _plantilla(ws, ESTILO_ID)
+    estilos = [(clave, ident if clave == "id" else texto) for _n, clave, _a in columnas]
+    ultima = FILA_ENCABEZADO
+    for fila in filas:
+        ws.append([_celda_con(ws, valor(fila, clave), estilo) for clave, estilo in estilos])
+        ultima += 1
+    return ultima
 
 
 def hoja_consolidada(
@@ -307,17 +446,25 @@ def hoja_consolidada(
             else valor(f, clave)
         ),
         extra="Hoja de consulta: no se importa. Edite las hojas de cada región.",
+        color="A6A6A6",
     )
     ultima = max(ultima, FILA_ENCABEZADO + 1)
     ws.auto_filter.ref = f"A{FILA_ENCABEZADO}:{get_column_letter(len(columnas) + 1)}{ultima}"
-    ws.sheet_properties.tabColor = "A6A6A6"
     return ws
 
 
-def hoja_instrucciones(wb, documento: Documento, texto_titulo: str, instrucciones: list[str]):
+def hoja_instrucciones(
+    wb, documento: Documento, texto_titulo: str, instrucciones: list[str], listas=()
+):
     """The "Instrucciones" sheet; returns a ``lista(titulo, valores, nombre, primera)`` helper
-    that appends a list of values (optionally a defined name used by data validations)."""
+    that appends a list of values (optionally a defined name used by data validations).
+
+    ``listas``: (titulo, valores, nombre, primera) of lists written at once after the
+    instructions. On a write-only workbook give every list here: the sheet then declares its
+    size (``_dimension``) and the returned helper refuses to append more."""
     ws = wb.create_sheet(HOJA_INSTRUCCIONES)
+    if _solo_escritura(ws):
+        return _instrucciones_solo_escritura(wb, ws, documento, texto_titulo, instrucciones, listas)
     titulo(ws, documento, texto_titulo)
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 100
@@ -343,22 +490,103 @@ def hoja_instrucciones(wb, documento: Documento, texto_titulo: str, instruccione
                 nombre, attr_text=f"{HOJA_INSTRUCCIONES}!$B${inicio}:$B${fila - 1}"
             )
 
+    for argumentos in listas:
+        lista(*argumentos)
     return lista
+
+
+def _instrucciones_solo_escritura(wb, ws, documento, texto_titulo, instrucciones, listas):
+    """``hoja_instrucciones`` on a write-only sheet: the same rows, appended in order."""
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 100
+    listas = [_lista_completa(*argumentos) for argumentos in listas]
+    ultima = FILA_ENCABEZADO + len(instrucciones) - 1
+    ultima += sum(2 + len(valores) for _t, valores, _n, _p in listas)
+    _dimension(ws, 2, ultima)
+    titulo(ws, documento, texto_titulo)  # rows 1-4 (4 empty)
+    ajuste = _formato(ws, "ajuste")
+    for n, texto in enumerate(instrucciones, start=1):
+        ws.append([Cell(ws, 1, 1, n, ajuste), Cell(ws, 1, 1, texto, ajuste)])
+    fila = FILA_ENCABEZADO + len(instrucciones)  # the next row to append
+    texto_celda = _plantilla(ws, ESTILO_TEXTO)
+    for texto, valores, nombre, primera in listas:
+        ws.append([])
+        ws.append([Cell(ws, 1, 1, texto, _formato(ws, "negrita"))])
+        fila += 2
+        inicio = fila
+        for i, valor in enumerate(valores):
+            ws.append(
+                [
+                    None if primera is None else _celda_con(ws, primera[i], texto_celda),
+                    _celda_con(ws, valor, texto_celda),
+                ]
+            )
+            fila += 1
+        if nombre and valores:
+            wb.defined_names[nombre] = DefinedName(
+                nombre, attr_text=f"{HOJA_INSTRUCCIONES}!$B${inicio}:$B${fila - 1}"
+            )
+
+    def lista(*_argumentos, **_opciones):
+        raise TypeError(
+            "En un libro de solo escritura, las listas de la hoja de instrucciones se pasan en "
+            "«listas» (la hoja declara su tamaño antes de escribirse)."
+        )
+
+    return lista
+
+
+def _lista_completa(texto, valores, nombre=None, primera=None) -> tuple:
+    return texto, list(valores), nombre, primera
+
+
+def _dimension(ws, columnas: int, filas: int) -> None:
+    """Declare a write-only sheet's used range (A1 to the last column and row), as a normal
+    sheet writes it in its <dimension>: openpyxl's writer asks the sheet for
+    ``calculate_dimension`` before the first row, and a read-only reader that finds no
+    dimension parses the whole sheet once more just to size it. Call it before any row."""
+    referencia = f"A1:{get_column_letter(columnas)}{filas}"
+    ws.calculate_dimension = lambda: referencia
 
 
 # --- Reading ----------------------------------------------------------------------------------
 
 
+class _SinMarcas(dict):
+    """``str.translate`` table dropping combining marks (accents once NFKD splits them off):
+    filled as code points are met, and for at most 4096 of them (the rest is looked up
+    again each time), so no text can make it grow without bound."""
+
+    def __missing__(self, codigo):
+        valor = None if unicodedata.combining(chr(codigo)) else codigo
+        if len(self) < 4096:
+            self[codigo] = valor
+        return valor
+
+
+_SIN_MARCAS = _SinMarcas()
+
+
 def clave(texto) -> str:
     """Comparison key: no accents, case-folded, single spaces."""
-    texto = unicodedata.normalize("NFKD", str(texto or ""))
-    texto = "".join(c for c in texto if not unicodedata.combining(c))
+    texto = str(texto or "")
+    if not texto.isascii():  # NFKD leaves ASCII as it is
+        texto = unicodedata.normalize("NFKD", texto).translate(_SIN_MARCAS)
     return " ".join(texto.casefold().split()).strip(" .")
+
+
+_NOTA = re.compile(r"\s*\(\d\)$")
 
 
 def clave_columna(nombre) -> str:
     # "Avance existente aplicando la PT (2)" and "Avance existente aplicando la PT" both match.
-    return re.sub(r"\s*\(\d\)$", "", clave(nombre))
+    return _NOTA.sub("", clave(nombre))
+
+
+@functools.lru_cache(maxsize=256)
+def _clave_de_columna(nombre: str) -> str:
+    """``clave_columna`` of a column name the code declares (a constant: cached)."""
+    return clave_columna(nombre)
 
 
 def texto_celda(valor) -> str:
@@ -409,6 +637,10 @@ class Extension:
     ultima_fila_xml: int = 0  # last row element within MAX_FILA (reading stops there)
 
 
+def _campos(extension: Extension) -> tuple:
+    return extension.ultima_fila, extension.ultima_columna, extension.ultima_fila_xml
+
+
 _EXTENSION = "_pmggt_extension"  # attribute of each worksheet returned by ``abrir``
 
 
@@ -450,8 +682,13 @@ def _numero_columna(referencia: str | None, siguiente: int) -> int:
     m = _REFERENCIA.fullmatch(referencia)
     if not m:
         raise _Danada
+    return _numero_letras(m[1])
+
+
+@functools.lru_cache(maxsize=1024)
+def _numero_letras(letras: str) -> int:
     columna = 0
-    for letra in m[1].upper():
+    for letra in letras.upper():
         columna = columna * 26 + ord(letra) - 64
     return columna
 
@@ -481,9 +718,12 @@ class _Escaneo:
         parser.buffer_text = True
         parser.StartDoctypeDeclHandler = self._sin_dtd  # an xlsx has no DTD (nor entities)
         parser.EntityDeclHandler = self._sin_dtd
-        parser.StartElementHandler = self._inicio
-        parser.EndElementHandler = self._fin
-        parser.CharacterDataHandler = self._texto
+        if self.hoja is None:  # any other part: its elements are only counted
+            parser.StartElementHandler = self._contar
+        else:
+            parser.StartElementHandler = self._inicio
+            parser.EndElementHandler = self._fin
+            parser.CharacterDataHandler = self._texto
         parser.ParseFile(fuente)
 
     def extension(self) -> Extension:
@@ -492,25 +732,28 @@ class _Escaneo:
     def _sin_dtd(self, *_args):
         raise _Danada
 
+    def _contar(self, _nombre, _atributos):
+        self.elementos += 1
+        if self.elementos > self.limite:
+            raise _Excedido("")
+
     def _inicio(self, nombre, atributos):
         self.elementos += 1
         if self.elementos > self.limite:
             raise _Excedido("")
-        self.profundidad += 1
-        if self.hoja is None:
-            return
+        self.profundidad = profundidad = self.profundidad + 1
         local = nombre.rpartition("}")[2]
         if self.nivel_celda:  # inside a cell: its value
             if local == "f":
                 self.con_valor = True
-            elif local in ("v", "t"):
+            elif local == "v" or local == "t":
                 self.en_texto = True
             elif local == "row":
                 raise _Danada
             return
-        if self.nivel_datos:
-            relativa = self.profundidad - self.nivel_datos
-            if relativa == 1:  # a row
+        nivel_datos = self.nivel_datos
+        if nivel_datos:
+            if profundidad == nivel_datos + 1:  # a row
                 if local != "row":
                     raise _Danada
                 self.fila = _numero_fila(atributos.get("r"), self.fila + 1)
@@ -522,13 +765,13 @@ class _Escaneo:
                         f"La fila tiene más de {_miles(MAX_CELDAS_FILA)} celdas.", self.fila
                     )
                 self.columna = _numero_columna(atributos.get("r"), self.columna + 1)
-                self.nivel_celda = self.profundidad
+                self.nivel_celda = profundidad
                 self.con_valor = False
             return
         if local == "row":  # openpyxl would read it as a row wherever it is
             raise _Danada
-        if local == "sheetData" and self.profundidad == 2 and not self.vista_datos:
-            self.nivel_datos, self.vista_datos = self.profundidad, True
+        if local == "sheetData" and profundidad == 2 and not self.vista_datos:
+            self.nivel_datos, self.vista_datos = profundidad, True
             return
         self.fuera += 1
         if self.fuera > MAX_ELEMENTOS_FUERA_DE_DATOS:
@@ -537,22 +780,28 @@ class _Escaneo:
                 "de sus filas (formatos, combinaciones, validaciones…)."
             )
 
-    def _fin(self, nombre):
+    def _fin(self, _nombre):
         profundidad = self.profundidad
-        self.profundidad -= 1
-        if self.hoja is None:
-            return
-        if self.nivel_celda:
-            if profundidad == self.nivel_celda:
+        self.profundidad = profundidad - 1
+        nivel_celda = self.nivel_celda
+        if nivel_celda:
+            if profundidad == nivel_celda:
                 if self.con_valor:
-                    self.ultima_fila = max(self.ultima_fila, self.fila)
-                    self.ultima_columna = max(self.ultima_columna, self.columna)
+                    if self.fila > self.ultima_fila:
+                        self.ultima_fila = self.fila
+                    if self.columna > self.ultima_columna:
+                        self.ultima_columna = self.columna
                 self.nivel_celda = 0
             self.en_texto = False
-        elif profundidad == self.nivel_datos:
+            return
+        nivel_datos = self.nivel_datos
+        if profundidad == nivel_datos:
             self.nivel_datos = 0
-        elif self.nivel_datos and profundidad == self.nivel_datos + 1 and self.fila <= MAX_FILA:
-            self.ultima_fila_xml = max(self.ultima_fila_xml, self.fila)
+        elif nivel_datos and profundidad == nivel_datos + 1:  # the end of a row
+            fila = self.fila
+            self.ultima_fila_xml = (
+                fila if self.ultima_fila_xml < fila <= MAX_FILA else self.ultima_fila_xml
+            )
 
     def _texto(self, texto):
         if self.en_texto and not self.con_valor and texto.strip():
@@ -676,7 +925,7 @@ def _revisar_paquete(z: zipfile.ZipFile) -> dict[str, Extension]:
         )
         for nombre in nombres:  # a name repeated in the workbook keeps the largest extent
             previa = extensiones.get(nombre, Extension())
-            extensiones[nombre] = Extension(*map(max, astuple(previa), astuple(extension)))
+            extensiones[nombre] = Extension(*map(max, _campos(previa), _campos(extension)))
     return extensiones
 
 
@@ -770,6 +1019,9 @@ def revisar_hoja(ws, errores: list) -> bool:
     return correcta
 
 
+FILAS_BUSCAR_ENCABEZADO = 30  # the header row is looked for in rows 1 to 30
+
+
 def columnas_de_hoja(ws, columnas: list[Columna], errores: list) -> tuple[int, dict] | None:
     """(header row, {clave: (index, column name)}) of a sheet whose first column is "ID".
 
@@ -777,16 +1029,49 @@ def columnas_de_hoja(ws, columnas: list[Columna], errores: list) -> tuple[int, d
     Appends an ErrorCelda for a missing header or column, for a sheet with data beyond the
     limits (``revisar_hoja``: nothing of it is read) or unreadable, and returns None then.
     """
-    nombre_hoja = ws.title
     if not revisar_hoja(ws, errores):
         return None
+    with contextlib.closing(
+        _valores(ws, 1, FILAS_BUSCAR_ENCABEZADO, MAX_COLUMNAS, errores)
+    ) as filas:
+        return _encabezado(ws, filas, columnas, errores)
+
+
+def tabla_de_hoja(
+    ws, columnas: list[Columna], errores: list
+) -> tuple[int, dict, Iterator[tuple[int, list]]] | None:
+    """``columnas_de_hoja`` and then ``filas_con_datos`` of the rows below the header, reading
+    the sheet once: (header row, {clave: (index, column name)}, the data rows) or None (and the
+    errors ``columnas_de_hoja`` appends). A read-only sheet parses its XML from the start at
+    every ``iter_rows``: here the header and the data come from one pass. The data rows (an
+    iterator to consume right away, before reading another sheet) are those of
+    ``filas_con_datos(ws, header row + 1, ancho, errores, nombres)``, with the same limits and
+    errors, ``ancho`` and ``nombres`` being the columns found."""
+    if not revisar_hoja(ws, errores):
+        return None
+    filas = _valores(ws, 1, MAX_FILA, MAX_COLUMNAS, errores)
+    encontrado = _encabezado(ws, filas, columnas, errores)
+    if encontrado is None:
+        filas.close()
+        return None
+    fila_encabezado, indices = encontrado
+    ancho = max(i for i, _ in indices.values()) + 1
+    datos = _con_datos(ws, filas, ancho, errores, dict(indices.values()))
+    return fila_encabezado, indices, datos
+
+
+def _encabezado(ws, filas: Iterator, columnas: list[Columna], errores: list):
+    """The header row and columns (``columnas_de_hoja``) from ``filas`` (rows from row 1),
+    which are read up to the header (at most FILAS_BUSCAR_ENCABEZADO)."""
+    nombre_hoja = ws.title
     antes = len(errores)
     fila_encabezado = encabezado_ws = None
-    with contextlib.closing(_valores(ws, 1, 30, MAX_COLUMNAS, errores)) as filas:
-        for numero, valores in filas:
-            if valores and clave(valores[0]) == "id":
-                fila_encabezado, encabezado_ws = numero, valores
-                break
+    for numero, valores in filas:
+        if valores and clave(valores[0]) == "id":
+            fila_encabezado, encabezado_ws = numero, valores
+            break
+        if numero >= FILAS_BUSCAR_ENCABEZADO:
+            break
     if len(errores) > antes:
         return None
     if encabezado_ws is None:
@@ -801,12 +1086,12 @@ def columnas_de_hoja(ws, columnas: list[Columna], errores: list) -> tuple[int, d
         return None
     posicion = {}
     for i, valor in enumerate(encabezado_ws):
-        k = clave_columna(valor)
+        k = clave_columna(valor) if valor is not None else ""
         if k and k not in posicion:
             posicion[k] = i
     indices = {}
     for nombre, k, _ancho in columnas:
-        i = posicion.get(clave_columna(nombre))
+        i = posicion.get(_clave_de_columna(nombre))
         if i is None:
             errores.append(
                 ErrorCelda(
@@ -828,9 +1113,18 @@ def filas_con_datos(
     A text longer than MAX_CARACTERES_CELDA is an error of its row and column (``nombres``:
     {column index: column name}; else the column letter); the row is still yielded.
     """
+    yield from _con_datos(
+        ws, _valores(ws, desde, MAX_FILA, ancho, errores), ancho, errores, nombres
+    )
+
+
+def _con_datos(ws, filas: Iterator, ancho: int, errores: list, nombres: dict | None):
+    """``filas_con_datos`` of the rows ``filas`` yields (cut to ``ancho`` columns); closes it."""
+    ancho = min(ancho, MAX_COLUMNAS)
     leidas = 0
-    with contextlib.closing(_valores(ws, desde, MAX_FILA, ancho, errores)) as filas:
-        for numero, valores in filas:
+    with contextlib.closing(filas):
+        for numero, todos in filas:
+            valores = todos[:ancho]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in valores):
                 continue
             if leidas >= MAX_FILAS_HOJA:
