@@ -52,7 +52,11 @@ def huella(historiales: list) -> str:
 
 
 def _fecha(valor: str) -> datetime | None:
-    return parse_datetime(valor) if valor else None
+    """The huella's time; None if empty or unreadable (a tampered form or workbook)."""
+    try:
+        return parse_datetime(valor) if valor else None
+    except (TypeError, ValueError):
+        return None
 
 
 def cambios_desde(valor: str, historiales: list) -> list:
@@ -93,6 +97,9 @@ def verificar(valor: str | None, historiales: list) -> None:
     """Refuse (EdicionConcurrente) if the part changed after huella ``valor`` (None: no check)."""
     if valor is None:
         return
+    if valor and _fecha(valor) is None:
+        # Unreadable: nothing says what the user saw, so the save is refused as stale.
+        raise EdicionConcurrente([])
     actual = huella(historiales)
     if actual and (not valor or _fecha(actual) > _fecha(valor)):
         raise EdicionConcurrente(cambios_desde(valor, historiales))

@@ -239,3 +239,19 @@ def test_dos_guardados_simultaneos_de_una_fila_guardan_uno_y_rechazan_el_otro():
     assert sorted(r for r, _ in resultados) == ["ok", "rechazado"]
     ganador = next(t for r, t in resultados if r == "ok")
     assert FilaCuadro1.objects.get(pk=fila.pk).avance == ganador
+
+
+@pytest.mark.parametrize("huella", ["no-es-una-fecha", "2026-13-45T99:99:99", "2026-02-30T10:00"])
+def test_una_huella_ilegible_se_rechaza_como_vieja_sin_error_500(mundo, doc, huella):
+    """A tampered huella (form or workbook) says nothing about what the user saw: the save is
+    refused as stale (409, typed text kept, a fresh huella given), never a 500."""
+    url = reverse("diagnostico:editar", args=[doc.pk])
+    cliente = _cliente(mundo.encargada)
+    antes = huella_bd()
+    respuesta = cliente.post(url, _definiciones(doc, "Misión tramposa.", huella))
+    assert respuesta.status_code == 409
+    html = respuesta.content.decode()
+    assert "Misión tramposa." in html
+    assert _huella(html) not in ("", huella)
+    assert huella_bd() == antes
+    assert Diagnostico.objects.get(pk=doc.diagnostico.pk).mision == "Misión inicial."
