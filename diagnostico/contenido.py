@@ -31,10 +31,13 @@ Versions frozen before a key existed simply lack it: readers use .get() with def
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.db import connections, router
 from django.db.models import BigIntegerField, BooleanField, F, IntegerField, TextField, Value
 from django.db.models.functions import Cast
+from django.utils.formats import localize
+from django.utils.safestring import SafeString, mark_safe
 
-from pmggt import acceso
+from pmggt import acceso, fragmentos
 from pmggt.models import Centro, Documento, Servicio
 
 from .models import (
@@ -110,12 +113,18 @@ def _rama(filas, tabla: int, pk: str, enteros=(), textos=()):
     return filas.order_by().values_list(*columnas)
 
 
-def _leer(documento) -> dict:
-    """{table: [(pk, enteros, textos)]} of every row of the document's content (one query)."""
-    d = {"diagnostico__documento_id": documento.pk}
+def _consulta(servicio_id: int, *, documento_id=None, diagnostico_id=None):
+    """The UNION ALL query of every row of a document's content (see ``_leer``), found by its
+    document or, with no join, by its Diagnóstico."""
+    if diagnostico_id is not None:
+        raiz = {"pk": diagnostico_id}
+        d = {"diagnostico_id": diagnostico_id}
+    else:
+        raiz = {"documento_id": documento_id}
+        d = {"diagnostico__documento_id": documento_id}
     ramas = [
         _rama(
-            Diagnostico.objects.filter(documento_id=documento.pk),
+            Diagnostico.objects.filter(**raiz),
             _DIAGNOSTICO,
             "pk",
             ["cuadro2_no_pertinente"],
@@ -169,39 +178,112 @@ def _leer(documento) -> dict:
         ),
         _rama(
             ProductoEstrategico.objetivos.through.objects.filter(
-                productoestrategico__diagnostico__documento_id=documento.pk
+                **{f"productoestrategico__{k}": v for k, v in d.items()}
             ),
             _PRODUCTO_OBJETIVO,
             "productoestrategico_id",
             ["objetivoestrategico_id"],
         ),
         _rama(
-            Cliente.productos.through.objects.filter(
-                cliente__diagnostico__documento_id=documento.pk
-            ),
+            Cliente.productos.through.objects.filter(**{f"cliente__{k}": v for k, v in d.items()}),
             _CLIENTE_PRODUCTO,
             "cliente_id",
             ["productoestrategico_id"],
         ),
         _rama(
             FilaCuadro1.productos.through.objects.filter(
-                filacuadro1__diagnostico__documento_id=documento.pk
+                **{f"filacuadro1__{k}": v for k, v in d.items()}
             ),
             _FILA_PRODUCTO,
             "filacuadro1_id",
             ["productoestrategico_id"],
         ),
         _rama(
-            Centro.objects.filter(servicio_id=documento.servicio_id),
+            Centro.objects.filter(servicio_id=servicio_id),
             _CENTRO,
             "pk",
             ["region__orden"],
             ["region__codigo", "region__nombre", "nombre"],
         ),
-        _rama(Servicio.objects.filter(pk=documento.servicio_id), _SERVICIO, "pk", [], ["nombre"]),
+        _rama(Servicio.objects.filter(pk=servicio_id), _SERVICIO, "pk", [], ["nombre"]),
     ]
+    return ramas[0].union(*ramas[1:], all=True)
+
+
+# The query has the same shape for every document: only the ids change. Building and
+# compiling its fourteen branches costs far more than running it, so its SQL is compiled once
+# per database and shape (with marker ids in place of the real ones) and reused with the real
+# ids in their place.
+_MARCA_DOCUMENTO = -918_273_645_001
+_MARCA_DIAGNOSTICO = -918_273_645_002
+_MARCA_SERVICIO = -918_273_645_003
+_SQL_LEER: dict = {}
+
+
+def _sql_leer(alias: str, por_diagnostico: bool):
+    """(sql, params with the markers, converters) of ``_consulta`` on this database, or None
+    when the database backend converts some column (then it runs through the ORM each time).
+    The converters left are the expressions' own (``int()`` of the integer columns), applied
+    as the ORM applies them."""
+    clave = (alias, por_diagnostico)
+    if clave not in _SQL_LEER:
+        if por_diagnostico:
+            consulta = _consulta(_MARCA_SERVICIO, diagnostico_id=_MARCA_DIAGNOSTICO)
+            marcas = {_MARCA_DIAGNOSTICO, _MARCA_SERVICIO}
+        else:
+            consulta = _consulta(_MARCA_SERVICIO, documento_id=_MARCA_DOCUMENTO)
+            marcas = {_MARCA_DOCUMENTO, _MARCA_SERVICIO}
+        compilador = consulta.query.get_compiler(using=alias)
+        sql, params = compilador.as_sql()
+        columnas = [s[0] for s in compilador.select[: compilador.col_count]]
+        conexion = connections[alias]
+        usable = marcas <= set(params) and not any(
+            conexion.ops.get_db_converters(c) for c in columnas
+        )
+        convertidores = list(compilador.get_converters(columnas).items())
+        _SQL_LEER[clave] = (sql, tuple(params), convertidores) if usable else None
+    return _SQL_LEER[clave]
+
+
+def _diagnostico_cargado(documento):
+    """The document's Diagnóstico if it came with the document (``pmggt.acceso`` joins it),
+    else None: asking for it would cost a query."""
+    if not Documento.diagnostico.is_cached(documento):
+        return None
+    try:
+        return documento.diagnostico
+    except Diagnostico.DoesNotExist:
+        return None
+
+
+def _leer(documento) -> dict:
+    """{table: [(pk, enteros, textos)]} of every row of the document's content (one query)."""
+    alias = router.db_for_read(Diagnostico)
+    diagnostico = _diagnostico_cargado(documento)
+    ids = {"documento_id": documento.pk}
+    if diagnostico is not None:
+        ids = {"diagnostico_id": diagnostico.pk}
+    compilada = _sql_leer(alias, diagnostico is not None)
+    if compilada is None:
+        filas = _consulta(documento.servicio_id, **ids).using(alias)
+    else:
+        sql, marcadas, convertidores = compilada
+        reales = {
+            _MARCA_DOCUMENTO: documento.pk,
+            _MARCA_DIAGNOSTICO: diagnostico.pk if diagnostico is not None else None,
+            _MARCA_SERVICIO: documento.servicio_id,
+        }
+        params = [reales.get(p, p) if isinstance(p, int) else p for p in marcadas]
+        conexion = connections[alias]
+        with conexion.cursor() as cursor:
+            cursor.execute(sql, params)
+            filas = [list(fila) for fila in cursor.fetchall()]
+        for fila in filas:
+            for posicion, (funciones, expresion) in convertidores:
+                for funcion in funciones:
+                    fila[posicion] = funcion(fila[posicion], expresion, conexion)
     tablas = {t: [] for t in range(14)}
-    for tabla, pk, *valores in ramas[0].union(*ramas[1:], all=True):
+    for tabla, pk, *valores in filas:
         tablas[tabla].append((pk, valores[:_ENTEROS], valores[_ENTEROS:]))
     return tablas
 
@@ -712,6 +794,7 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
     from .actualizacion import puede_actualizar
 
     return {
+        "filas_regiones": _filas_regiones(documento, regiones),
         "puede_actualizar": puede_actualizar(documento, usuario),
         "anio_siguiente": documento.ciclo.anio + 1,
         "datos": datos,
@@ -726,6 +809,64 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
         "edita_servicio": None in editables,
         "edita_alguna_region": bool(editables),
     }
+
+
+def _filas_regiones(documento, regiones) -> SafeString:
+    """The ``<tr>`` of each region in the document page's table of cuadros (what the
+    template's loop drew: one include-free row each, escaped by ``fragmentos.formato``)."""
+    formato = fragmentos.formato
+    numeros = {}  # ``{{ n }}`` of a number, localized once per value
+
+    def numero(n):
+        if n not in numeros:
+            numeros[n] = localize(n)
+        return numeros[n]
+
+    url_cuadro = fragmentos.UrlRepetida("diagnostico:cuadro", documento.pk)
+    partes = []
+    for r in regiones:
+        if r["codigo"]:
+            region = formato(
+                '<strong>{}</strong> {}<br><small class="text-muted">{}</small>',
+                r["codigo"],
+                r["nombre"],
+                r["centro"],
+            )
+        else:
+            region = formato("{}", r["nombre"])
+        faltan = r["faltan"]
+        if faltan:
+            pendientes = formato(
+                '<details><summary class="small text-danger">{} pendiente{}</summary>'
+                '<ul class="small mb-0">{}</ul></details>',
+                numero(len(faltan)),
+                "" if len(faltan) == 1 else "s",
+                mark_safe("".join(formato("<li>{}</li>", f) for f in faltan)),
+            )
+        else:
+            pendientes = mark_safe('<span class="text-success small">Completo</span>')
+        partes.append(
+            formato(
+                '\n      <tr id="region-{}">\n'
+                "        <td>{}</td>\n"
+                "        <td>{}</td>\n"
+                "        <td>{}</td>\n"
+                "        <td>{}</td>\n"
+                '        <td><a class="btn btn-sm {}" href="{}">{} cuadros</a></td>\n'
+                "      </tr>\n    ",
+                r["url_codigo"],
+                region,
+                numero(r["filas_cuadro1"]),
+                pendientes,
+                formato('<span class="badge badge-danger">{}</span>', numero(r["observaciones"]))
+                if r["observaciones"]
+                else "—",
+                "btn-primary" if r["editable"] else "btn-outline-primary",
+                url_cuadro(r["url_codigo"]),
+                "Editar" if r["editable"] else "Ver",
+            )
+        )
+    return mark_safe("".join(partes))
 
 
 def historiales(documento) -> list:

@@ -8,11 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import DateTimeField, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from pmggt import acceso, concurrencia, permisos, workflow
+from pmggt import acceso, concurrencia, fragmentos, permisos, workflow
 from pmggt.models import Documento, Observacion
+from pmggt.widgets import acelerar
 
 from . import contenido as contenido_mod
 from . import forms, services
@@ -204,6 +207,10 @@ def _cuadro_editable(request, pk, region):
     return acceso.parte_editable(request, pk, region, etapa=Documento.Etapa.DIAGNOSTICO)
 
 
+# What a cell with no observaciones and no «Observar» form draws (``Observaciones.celda``).
+_SIN_OBSERVAR = mark_safe("\n\n")
+
+
 def _contexto_publico(documento, centro, codigo, region, lectura) -> dict:
     """A region's cuadros as a reader outside the Servicio sees them: the visado version's rows
     of that region, with no observaciones (``pmggt.acceso.lectura_de``)."""
@@ -217,7 +224,10 @@ def _contexto_publico(documento, centro, codigo, region, lectura) -> dict:
                 SimpleNamespace(numero=n, nombre=nombres.get(n, "")) for n in f["productos"]
             ],
             causal_etiqueta=causales.get(f.get("causal"), ""),
-            celdas=[(c, ETIQUETAS_CUADRO1[c], f.get(c, ""), [], "") for c in CAMPOS_CUADRO1],
+            celdas=[
+                (c, ETIQUETAS_CUADRO1[c], f.get(c, ""), [], "", _SIN_OBSERVAR)
+                for c in CAMPOS_CUADRO1
+            ],
         )
         for f in contenido.get("cuadro1") or []
         if f.get("region") == codigo
@@ -229,7 +239,7 @@ def _contexto_publico(documento, centro, codigo, region, lectura) -> dict:
             clave,
             etiqueta,
             [
-                (c, ETIQUETAS_CUADRO2[c], filas2.get(clave, {}).get(c, ""), [], "")
+                (c, ETIQUETAS_CUADRO2[c], filas2.get(clave, {}).get(c, ""), [], "", _SIN_OBSERVAR)
                 for c in CAMPOS_CUADRO2
             ],
         )
@@ -264,8 +274,13 @@ def _huella(fecha) -> str:
 
 
 def _filas_cuadro1(diagnostico, centro_id, *, con_huella: bool, fila_pk=None) -> list:
-    """The region's Cuadro I N°1 rows with their products (and huellas, for editors)."""
-    filas = FilaCuadro1.objects.filter(diagnostico=diagnostico, centro_id=centro_id)
+    """The region's Cuadro I N°1 rows (and huellas, for editors), each with the number and
+    name of its products (``lista_productos``), in two queries."""
+    # One region of one Diagnóstico: the model's order (diagnóstico, region, orden, id) is
+    # (orden, id), with no join to the region.
+    filas = FilaCuadro1.objects.filter(diagnostico=diagnostico, centro_id=centro_id).order_by(
+        "orden", "pk"
+    )
     if fila_pk is not None:
         filas = filas.filter(pk=fila_pk)
     if con_huella:
@@ -277,11 +292,31 @@ def _filas_cuadro1(diagnostico, centro_id, *, con_huella: bool, fila_pk=None) ->
                 diagnostico_id=OuterRef("diagnostico_id"),
             )
         )
-    return list(filas.prefetch_related("productos"))
+    filas = list(filas)
+    productos = {fila.pk: [] for fila in filas}
+    if filas:
+        # The products' own order (diagnóstico, orden, id), as ``fila.productos.all()``.
+        enlaces = (
+            FilaCuadro1.productos.through.objects.filter(filacuadro1_id__in=list(productos))
+            .order_by(
+                "productoestrategico__diagnostico_id",
+                "productoestrategico__orden",
+                "productoestrategico_id",
+            )
+            .values_list(
+                "filacuadro1_id", "productoestrategico__numero", "productoestrategico__nombre"
+            )
+        )
+        for fila_id, numero, nombre in enlaces:
+            productos[fila_id].append(SimpleNamespace(numero=numero, nombre=nombre))
+    for fila in filas:
+        fila.lista_productos = productos[fila.pk]
+    return filas
 
 
-def _observaciones_de(request, documento, claves, filas_por_tabla) -> dict:
-    """{clave: open observaciones on it} of these cells, each knowing if the user resolves it.
+def _observaciones_de(request, documento, claves, filas_por_tabla, html) -> dict:
+    """{clave: open observaciones on it} of these cells, each knowing if the user resolves it
+    and with its HTML (``html``: the page's ``pmggt.fragmentos.Observaciones``).
 
     ``filas_por_tabla``: the Centro of the rows these cells are in ({("c1" | "c2", pk): id}),
     so that deciding who resolves them takes no query per observación."""
@@ -295,29 +330,52 @@ def _observaciones_de(request, documento, claves, filas_por_tabla) -> dict:
         obs.documento = documento  # the rule needs it: no fetch per observación
         obs.puede_resolver = workflow.puede_resolver(obs, request.user)
         observaciones.setdefault(obs.campo, []).append(obs)
+    html.preparar([obs for lista in observaciones.values() for obs in lista])
     return observaciones
 
 
-def _preparar_filas(filas, observaciones, productos=None) -> None:
-    """Each row's cells with their observaciones, its products (``productos``: {pk: list},
-    else prefetched) and its huella (annotated as ``ultima``, if the user edits it)."""
+def _preparar_filas(
+    filas, observaciones, html, puede_observar, productos=None, *, editar_en=None
+) -> None:
+    """Each row's cells with their observaciones (and the HTML of them and of the «Observar»
+    form: ``html.celda``), its products (``productos``: {pk: list}, else ``lista_productos``
+    from ``_filas_cuadro1``), its huella (annotated as ``ultima``, if the user edits it) and,
+    for its editors (``editar_en``: (documento, region code in the URL)), the URLs of its
+    actions."""
     causales = dict(Causal.choices)
+    if editar_en is not None:
+        urls = {
+            nombre: fragmentos.UrlRepetida(f"diagnostico:fila_{nombre}", *editar_en)
+            for nombre in ("editar", "mover", "eliminar")
+        }
     for fila in filas:
+        if editar_en is not None:
+            fila.url_editar = urls["editar"](fila.pk)
+            fila.url_mover = urls["mover"](fila.pk)
+            fila.url_eliminar = urls["eliminar"](fila.pk)
         fila.huella = _huella(getattr(fila, "ultima", None))
-        fila.lista_productos = (
-            productos[fila.pk] if productos is not None else list(fila.productos.all())
-        )
-        fila.celdas = [
-            (
-                c,
-                ETIQUETAS_CUADRO1[c],
-                getattr(fila, c),
-                observaciones.get(f"c1:{fila.pk}:{c}", []),
-                f"c1:{fila.pk}:{c}",
+        if productos is not None:
+            fila.lista_productos = productos[fila.pk]
+        fila.celdas = []
+        for c in CAMPOS_CUADRO1:
+            clave = f"c1:{fila.pk}:{c}"
+            de_la_celda = observaciones.get(clave, [])
+            fila.celdas.append(
+                (
+                    c,
+                    ETIQUETAS_CUADRO1[c],
+                    getattr(fila, c),
+                    de_la_celda,
+                    clave,
+                    html.celda(de_la_celda, clave, puede_observar),
+                )
             )
-            for c in CAMPOS_CUADRO1
-        ]
         fila.causal_etiqueta = causales[fila.causal]
+
+
+def _hx_cuadro1():
+    """The htmx attributes of Cuadro I N°1's forms, drawn once for all its rows."""
+    return render_to_string("diagnostico/_hx_cuadro1.html")
 
 
 def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
@@ -329,36 +387,51 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
     puede_editar = centro_id in contenido_mod.editables_de(documento, request.user)
     diagnostico = diagnostico_de(documento)
     filas = _filas_cuadro1(diagnostico, centro_id, con_huella=puede_editar)
-    filas2 = {
+    filas2 = {  # keyed by type of information: no order (and no join to the region) needed
         f.informacion: f
-        for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro_id=centro_id)
+        for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro_id=centro_id).order_by()
     }
     claves = {f"c1:{f.pk}:{c}" for f in filas for c in CAMPOS_CUADRO1}
     claves |= {f"c2:{f.pk}:{c}" for f in filas2.values() for c in CAMPOS_CUADRO2}
     de_la_region = {("c1", f.pk): centro_id for f in filas}
     de_la_region |= {("c2", f.pk): centro_id for f in filas2.values()}
-    observaciones = _observaciones_de(request, documento, claves, de_la_region)
+    html = fragmentos.Observaciones(request, documento)
+    observaciones = _observaciones_de(request, documento, claves, de_la_region, html)
     puede_observar = workflow.puede_observar(documento, request.user)
-    _preparar_filas(filas, observaciones)
+    # HTML forms cannot nest: no "observar" forms inside the editable Cuadro I N°2 form.
+    observar_c2 = puede_observar and not puede_editar
+    _preparar_filas(
+        filas,
+        observaciones,
+        html,
+        puede_observar,
+        editar_en=(documento.pk, region) if puede_editar else None,
+    )
     formularios_c2 = {}
     if puede_editar:
         formularios_c2 = {
             clave: form
             for clave, _, form in extra.pop("forms_c2", None) or forms.cuadro2_formularios(filas2)
         }
+        for form in formularios_c2.values():
+            acelerar(form)
     filas_c2 = []
     for clave, etiqueta in FilaCuadro2.Informacion.choices:
         fila = filas2.get(clave)
-        celdas = [
-            (
-                c,
-                ETIQUETAS_CUADRO2[c],
-                getattr(fila, c) if fila else "",
-                observaciones.get(f"c2:{fila.pk}:{c}", []) if fila else [],
-                f"c2:{fila.pk}:{c}" if fila else "",
+        celdas = []
+        for c in CAMPOS_CUADRO2:
+            clave_celda = f"c2:{fila.pk}:{c}" if fila else ""
+            de_la_celda = observaciones.get(clave_celda, []) if fila else []
+            celdas.append(
+                (
+                    c,
+                    ETIQUETAS_CUADRO2[c],
+                    getattr(fila, c) if fila else "",
+                    de_la_celda,
+                    clave_celda,
+                    html.celda(de_la_celda, clave_celda, observar_c2),
+                )
             )
-            for c in CAMPOS_CUADRO2
-        ]
         form = formularios_c2.get(clave)
         if form is not None:
             celdas = [(*celda, form[celda[0]]) for celda in celdas]
@@ -382,13 +455,15 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
         "cuadro2_motivo": diagnostico.cuadro2_motivo,
         "puede_editar": puede_editar,
         "puede_observar": puede_observar,
-        # HTML forms cannot nest: no "observar" forms inside the editable Cuadro I N°2 form.
-        "puede_observar_fuera_de_formulario": puede_observar and not puede_editar,
+        "puede_observar_fuera_de_formulario": observar_c2,
+        "hx_cuadro1": _hx_cuadro1() if puede_editar else "",
         "form_nueva": extra.pop("form_nueva", None)
         or (
             forms.FilaCuadro1Form(diagnostico=diagnostico, prefix="nueva") if puede_editar else None
         ),
     }
+    if contexto["form_nueva"] is not None:
+        acelerar(contexto["form_nueva"])
     contexto.update(extra)
     return contexto
 
@@ -399,8 +474,19 @@ def _contexto_fila(request, documento, centro, codigo, region, fila, productos) 
     centro_id = centro.pk if centro else None
     puede_editar = centro_id in contenido_mod.editables_de(documento, request.user)
     claves = {f"c1:{fila.pk}:{c}" for c in CAMPOS_CUADRO1}
-    observaciones = _observaciones_de(request, documento, claves, {("c1", fila.pk): centro_id})
-    _preparar_filas([fila], observaciones, productos={fila.pk: list(productos)})
+    html = fragmentos.Observaciones(request, documento)
+    observaciones = _observaciones_de(
+        request, documento, claves, {("c1", fila.pk): centro_id}, html
+    )
+    puede_observar = workflow.puede_observar(documento, request.user)
+    _preparar_filas(
+        [fila],
+        observaciones,
+        html,
+        puede_observar,
+        productos={fila.pk: list(productos)},
+        editar_en=(documento.pk, region) if puede_editar else None,
+    )
     fila.huella = services.huella_fila(fila) if puede_editar else ""
     return {
         "documento": documento,
@@ -409,7 +495,8 @@ def _contexto_fila(request, documento, centro, codigo, region, fila, productos) 
         "region": region,
         "fila": fila,
         "puede_editar": puede_editar,
-        "puede_observar": workflow.puede_observar(documento, request.user),
+        "puede_observar": puede_observar,
+        "hx_cuadro1": _hx_cuadro1() if puede_editar else "",
     }
 
 

@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import etapas
+from django.utils.safestring import SafeString, mark_safe
+
+from . import etapas, fragmentos
 from .models import Documento, Observacion, Transicion
 
 # Fields that say nothing to a reader of the timeline.
@@ -124,3 +126,36 @@ def linea_de_tiempo(
             registros.extend(qs.select_related("history_user"))
         eventos.extend(ediciones(registros))
     return sorted(eventos, key=lambda e: e.fecha)
+
+
+def html_eventos(eventos) -> SafeString:
+    """The ``<li>`` of each event, as the document page's timeline lists them (its date and
+    time, who, what, and the first 300 characters of the comment or text)."""
+    fecha = fragmentos.Fechas()
+    formato = fragmentos.formato
+    partes = []
+    for e in eventos:
+        detalle = (
+            formato(
+                '<div class="text-muted small texto-largo">{}</div>',
+                fragmentos.recortado(e.detalle, 300),
+            )
+            if e.detalle
+            else ""
+        )
+        partes.append(
+            formato(
+                '\n        <li class="evento-{}">\n'
+                '          <div class="fecha">{}</div>\n'
+                "          <div><strong>{}</strong> {}</div>\n"
+                "          {}\n"
+                "        </li>\n        ",
+                e.tipo,
+                fecha(e.fecha),
+                e.nombre,
+                e.texto,
+                detalle,
+            )
+        )
+    # Every part is escaped HTML (``fragmentos.formato``).
+    return mark_safe("".join(partes))

@@ -1,4 +1,5 @@
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,9 +10,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from . import acceso, diferencias, etapas, permisos, services, versiones, workflow
+from . import acceso, diferencias, etapas, fragmentos, permisos, services, versiones, workflow
 from .forms import (
     AccionVersionForm,
     ComentarioForm,
@@ -20,8 +22,9 @@ from .forms import (
     ObservacionRequeridaForm,
     SolicitarModificacionForm,
 )
-from .linea_tiempo import linea_de_tiempo
+from .linea_tiempo import html_eventos, linea_de_tiempo
 from .models import Documento, Observacion, Transicion, VersionDocumento
+from .widgets import acelerar
 
 Accion = workflow.Accion
 
@@ -57,6 +60,8 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
     for obs in observaciones:
         obs.destino = etiquetas.get(obs.campo, obs.campo or "El documento en general")
         obs.puede_resolver = workflow.puede_resolver(obs, usuario)
+    # Each observación's HTML, built once: in its place (open ones) and in the full list.
+    fragmentos.Observaciones(request, documento).preparar(observaciones, con_destino=True)
     lista_versiones, anterior = _versiones_y_anterior(documento)
     transiciones = workflow.transiciones_de(documento)
     # A reviewer who returned a version sees what changed since, once a new one arrives.
@@ -68,19 +73,44 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         ),
         None,
     )
+    puede_observar = workflow.puede_observar(documento, usuario)
     url_campos = reverse("pmggt:documento_campos", args=[documento.pk])
     # Forms coming back with errors keep every choice; fresh ones carry the general one only.
+    # Only the forms of this user's actions are drawn: the others are not built.
     form_observar = formularios.pop("form_observar", None)
     formset_devolver = formularios.pop("formset_devolver", None)
     elegidos = [services.CAMPO_GENERAL]
-    if formset_devolver is None:
+    if formset_devolver is None and Accion.DEVOLVER in acciones:
         formset_devolver = ObservacionesFormSet(
             prefix="obs", form_kwargs={"campos": elegidos, "url_campos": url_campos}
         )
-    if form_observar is None:
+    if form_observar is None and puede_observar:
         form_observar = ObservacionRequeridaForm(
             prefix="observar", campos=elegidos, url_campos=url_campos
         )
+    version = {"version": documento.version_actual}
+    formas = {
+        "form_enviar": ComentarioForm(prefix="enviar") if Accion.ENVIAR in acciones else None,
+        "form_aprobar": AccionVersionForm(prefix="aprobar", initial=version)
+        if Accion.APROBAR in acciones
+        else None,
+        "form_visar": AccionVersionForm(prefix="visar", initial=version)
+        if Accion.VISAR in acciones
+        else None,
+        "form_devolver": AccionVersionForm(prefix="devolver", initial=version)
+        if Accion.DEVOLVER in acciones
+        else None,
+        "formset_devolver": formset_devolver,
+        "form_modificacion": SolicitarModificacionForm(prefix="modificacion")
+        if Accion.SOLICITAR_MODIFICACION in acciones
+        else None,
+        "form_observar": form_observar,
+        **formularios,
+    }
+    for form in formas.values():
+        if form is not None:
+            for f in getattr(form, "forms", [form]):  # a formset: each of its forms
+                acelerar(f)  # widgets drawn in Python (pmggt.widgets)
     contexto = {
         "documento": documento,
         # Only while it waits for this reviewer again.
@@ -93,32 +123,21 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         "plantilla_contenido": definicion.plantilla,
         "acciones": acciones,
         "puede_editar": workflow.puede_editar(documento, usuario),
-        "puede_observar": workflow.puede_observar(documento, usuario),
+        "puede_observar": puede_observar,
         "observaciones": observaciones,
+        # The full list, each with what it is about (pmggt.fragmentos), drawn at once.
+        "lista_observaciones": mark_safe("".join(o.html_con_destino for o in observaciones)),
         "observaciones_generales": abiertas_por_campo.get("", []),
-        "linea_tiempo": linea_de_tiempo(
-            documento, transiciones, observaciones, con_ediciones=False
+        "linea_tiempo": html_eventos(
+            linea_de_tiempo(documento, transiciones, observaciones, con_ediciones=False)
         ),
         "con_ediciones": definicion.historiales is not None,
         "versiones": lista_versiones,
         "version_vigente": next(
             (v for v in lista_versiones if v.numero == documento.version_actual), None
         ),
-        "form_enviar": ComentarioForm(prefix="enviar"),
-        "form_aprobar": AccionVersionForm(
-            prefix="aprobar", initial={"version": documento.version_actual}
-        ),
-        "form_visar": AccionVersionForm(
-            prefix="visar", initial={"version": documento.version_actual}
-        ),
-        "form_devolver": AccionVersionForm(
-            prefix="devolver", initial={"version": documento.version_actual}
-        ),
-        "formset_devolver": formset_devolver,
-        "form_modificacion": SolicitarModificacionForm(prefix="modificacion"),
-        "form_observar": form_observar,
+        **formas,
     }
-    contexto.update(formularios)
     return contexto
 
 
@@ -384,19 +403,40 @@ def _q_anterior_visado(documento) -> Q:
 
 def _versiones_y_anterior(documento):
     """The document's versions (oldest first) and the visado version of the same Servicio and
-    stage in the latest previous Ciclo, in one query."""
-    filas = list(
+    stage in the latest previous Ciclo, in one query: what the page shows of each (its number,
+    SHA-256, date, author's name and Ciclo), not the model instances."""
+    filas = (
         VersionDocumento.objects.filter(
             Q(documento_id=documento.pk) | _q_anterior_visado(documento)
         )
-        .select_related("creada_por", "documento__ciclo")
-        .defer("contenido")
+        # Both sides are of this Servicio and stage: said outside the OR too, so the database
+        # reads only the Servicio's documents (an index) instead of every version.
+        .filter(documento__servicio_id=documento.servicio_id, documento__etapa=documento.etapa)
         .order_by("documento__ciclo__anio", "numero")
+        .values_list(
+            "documento_id",
+            "numero",
+            "sha256",
+            "creada_en",
+            "documento__ciclo__anio",
+            "creada_por__first_name",
+            "creada_por__last_name",
+            "creada_por__username",
+        )
     )
-    propias = [v for v in filas if v.documento_id == documento.pk]
-    for v in propias:
-        v.documento = documento
-    previas = [v for v in filas if v.documento_id != documento.pk]
+    url = fragmentos.UrlRepetida("pmggt:documento_version", documento.pk)
+    propias, previas = [], []
+    for documento_id, numero, sha256, creada_en, anio, nombre, apellido, usuario in filas:
+        version = SimpleNamespace(
+            url=url(numero),  # of its page, for the document's own versions
+            numero=numero,
+            sha256=sha256,
+            creada_en=creada_en,
+            anio=anio,
+            # User.get_full_name(), else the username.
+            autor=f"{nombre} {apellido}".strip() or usuario,
+        )
+        (propias if documento_id == documento.pk else previas).append(version)
     return propias, (previas[-1] if previas else None)
 
 

@@ -40,7 +40,7 @@ from diagnostico.models import (
     ProductoEstrategico,
     SistemaInformacion,
 )
-from pmggt import acceso, concurrencia, etapas, services, versiones, workflow
+from pmggt import acceso, concurrencia, etapas, fragmentos, services, versiones, workflow
 from pmggt.historia import actuando_como
 from pmggt.models import Centro, Documento, GrupoRol, Observacion
 from tests.conftest import construir_mundo, crear_diagnostico, mundo_compartido
@@ -571,7 +571,9 @@ def test_parte_de_la_etapa_en_la_pagina_del_documento(
     def parte(doc):
         """What the core's page has loaded when it asks the stage (pmggt.views)."""
         doc = acceso._documento(doc.pk)
-        observaciones = list(Observacion.objects.filter(documento=doc).select_related("autor"))
+        observaciones = list(
+            Observacion.objects.filter(documento=doc).select_related("autor", "resuelta_por")
+        )
         abiertas = {}
         for obs in observaciones:
             obs.documento = doc
@@ -584,6 +586,8 @@ def test_parte_de_la_etapa_en_la_pagina_del_documento(
         c = definicion.contexto(doc, abiertas, usuario)
         for obs in observaciones:
             obs.puede_resolver = workflow.puede_resolver(obs, usuario)
+        # The core's page gives each observación its HTML (pmggt.fragmentos).
+        fragmentos.Observaciones(request, doc).preparar(observaciones)
         versiones.contenido_vigente(doc)  # the core's own use: no second build
         html = render_to_string(definicion.plantilla, {"c": c, "documento": doc}, request=request)
         assert contenidos == [doc.diagnostico.pk]
