@@ -97,12 +97,28 @@ def centros_editables(usuario, documento: Documento, *, en_cualquier_estado=Fals
     """Centro ids (and None for Servicio-level parts) this user may edit now (or in Borrador)."""
     if documento.estado != Estado.BORRADOR and not en_cualquier_estado:
         return set()
-    if permisos.tiene(usuario, "editar_documentos", documento.servicio):
-        return {
-            None,
-            *Centro.objects.filter(servicio=documento.servicio).values_list("pk", flat=True),
-        }
-    return set(permisos.centros_editables(usuario, documento.servicio).values_list("pk", flat=True))
+    # Kept on the document object (one per request) for this user: a write asks it of the
+    # part and again of the edit guard. It depends on grants and Centros, not on the state.
+    memoria = documento.__dict__.setdefault("_pmggt_centros_editables", {})
+    if usuario.pk not in memoria:
+        todos = {c.pk for c in centros_del_servicio(documento)}
+        if permisos.tiene(usuario, "editar_documentos", documento.servicio):
+            memoria[usuario.pk] = frozenset({None, *todos})
+        else:
+            memoria[usuario.pk] = frozenset(
+                todos & permisos.ids_con(usuario, "editar_centro", Centro)
+            )
+    return set(memoria[usuario.pk])
+
+
+def centros_del_servicio(documento: Documento) -> list:
+    """The document's Servicio's Centros (all, with their region), read once per document
+    object: the region of a URL and the editable parts both come from it."""
+    if "_pmggt_centros" not in documento.__dict__:
+        documento._pmggt_centros = list(
+            Centro.objects.filter(servicio_id=documento.servicio_id).select_related("region")
+        )
+    return documento._pmggt_centros
 
 
 def es_editor(usuario, servicio) -> bool:
@@ -204,10 +220,7 @@ def _exigir_region(usuario, documento: Documento, region: str | None) -> None:
 
 def region_del_documento(documento: Documento, region: str) -> tuple:
     """(centro or None, code or None) for a URL region code; 404 if not the Servicio's."""
-    centros = {
-        c.region.codigo: c
-        for c in Centro.objects.filter(servicio=documento.servicio).select_related("region")
-    }
+    centros = {c.region.codigo: c for c in centros_del_servicio(documento)}
     if region == SERVICIO and not centros:
         return None, None
     if region in centros:
@@ -280,6 +293,10 @@ def edicion(
             .select_related("servicio__region", "ciclo")
             .get(pk=documento.pk)
         )
+        # What this request already knows of the editable Centros (part checks) carries over.
+        for clave in ("_pmggt_centros_editables", "_pmggt_centros"):
+            if clave in documento.__dict__:
+                doc.__dict__[clave] = documento.__dict__[clave]
         if doc.estado != Estado.BORRADOR:
             raise rechazo(
                 f"El documento está «{doc.get_estado_display()}»: solo se {verbo} en Borrador.",
