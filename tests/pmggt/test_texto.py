@@ -1,5 +1,7 @@
 """User text: pasted Word/PDF bullets survive, formatting and markup do not."""
 
+import pytest
+
 from pmggt.texto import bloques, es_formula, normalizar
 
 
@@ -46,3 +48,41 @@ def test_formulas_tras_tabulador_retorno_o_nul():
     assert es_formula("\ufffe-1") and es_formula("\x00\t")
     for texto in ["", "\x00", "\x00texto", "\n=1", " =1", "texto =1", None]:
         assert not es_formula(texto), repr(texto)
+
+
+TEXTOS = [
+    None,
+    "",
+    "   ",
+    "Un párrafo.",
+    "Dos líneas\nseguidas",
+    "Párrafo uno.\n\nPárrafo dos.",
+    "Intro:\n• uno\n• dos <b>\n\nCierre & fin",
+    "• sola viñeta",
+    '<script>alert("x")</script>\n\'comillas\' & "dobles"',
+    "a\r\nb\rc\u2028d",
+    "• a\nluego texto\n• b",
+]
+
+
+@pytest.mark.parametrize("valor", TEXTOS)
+@pytest.mark.parametrize("vacio", [None, "(sin completar)", "<i>nada</i>"])
+def test_la_etiqueta_texto_da_el_html_de_su_plantilla(valor, vacio):
+    """{% texto %} is drawn in Python: the same HTML as ``pmggt/_texto.html`` (escaped)."""
+    from django.template import Context, Template
+    from django.template.loader import render_to_string
+
+    from pmggt import texto as texto_mod
+
+    if vacio is None:
+        etiqueta = Template("{% load pmggt_texto %}{% texto v %}").render(Context({"v": valor}))
+        vacio = "—"
+    else:
+        etiqueta = Template("{% load pmggt_texto %}{% texto v w %}").render(
+            Context({"v": valor, "w": vacio})
+        )
+    plantilla = render_to_string(
+        "pmggt/_texto.html", {"bloques": texto_mod.bloques(valor), "vacio": vacio}
+    )
+    assert etiqueta == plantilla.removesuffix("\n")  # the file's last newline aside
+    assert "<script>" not in etiqueta and "<i>" not in etiqueta
