@@ -9,7 +9,7 @@ user object, which Django builds anew for each request. Every check and every se
 those ids; none asks the permission tables again.
 """
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.db.models import CharField, IntegerField, Q, Value
 
 from .models import Centro, Documento, GobiernoRegional, Servicio
@@ -54,9 +54,14 @@ def concedidos(usuario) -> dict[tuple[str, str], frozenset[int]]:
     if cache is not None:
         return cache
 
+    # The user's groups as a subquery of the membership table: ``group__user`` would join
+    # auth_group (every role group in the country) for nothing.
+    grupos = User.groups.through.objects.filter(user_id=usuario.pk).values("group_id")
+
     def filas(modelo, camino, etiqueta):
+        filtro = {"group_id__in": grupos} if camino == "group__user" else {camino: usuario}
         return (
-            modelo.objects.filter(**{camino: usuario})
+            modelo.objects.filter(**filtro)
             .annotate(_t=Value(etiqueta, output_field=CharField()))
             .values_list("_t", "permission__codename", "content_object_id")
             .order_by()
