@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db import models
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.models import ModelChoiceIterator
 from django.utils.functional import cached_property
@@ -321,6 +322,49 @@ class NumerosUnicosFormSet(FilasSinConsultasPorFila):
             if not form.has_changed() and not form.instance.pk:
                 continue
             yield form
+
+    def save(self, commit=True):
+        if commit:
+            self._apartar_numeros()
+        return super().save(commit=commit)
+
+    def _apartar_numeros(self):
+        """Rows whose number changes hands (renumbered, or deleted and their number reused) are
+        first moved to a temporary number in one plain UPDATE, so that saving them one by one
+        never meets the unique constraint (a swap 1 <-> 2, a rotation, a number freed by a
+        deleted row). No history or signal for it: each row's own save then records only its
+        real values (runs inside the section's edit guard, one transaction)."""
+        campo = self.campo_numero
+        apartar = []
+        for form in self.initial_forms:
+            pk = form.instance.pk
+            if pk is None:
+                continue
+            if (self.can_delete and self._should_delete_form(form)) or (
+                form.has_changed() and campo in form.changed_data
+            ):
+                apartar.append(pk)
+        if not apartar:
+            return
+        if isinstance(self.model._meta.get_field(campo), models.CharField):
+            temporales = [f"~{pk}" for pk in apartar]  # never a valid number (validated)
+        else:  # a small positive integer: free values from the top of its range
+            usados = {f.initial.get(campo) for f in self.initial_forms}
+            usados |= {f.cleaned_data.get(campo) for f in self.forms if f.cleaned_data}
+            libres = (n for n in range(32767, 0, -1) if n not in usados)
+            temporales = [next(libres) for _ in apartar]
+        self.model.objects.filter(pk__in=apartar).update(
+            **{
+                campo: Case(
+                    *(
+                        When(pk=pk, then=Value(t))
+                        for pk, t in zip(apartar, temporales, strict=True)
+                    ),
+                    default=F(campo),
+                    output_field=self.model._meta.get_field(campo),
+                )
+            }
+        )
 
     def clean(self):
         super().clean()
