@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Under DEBUG (the demo), the site's own 404/500 pages instead of Django's technical ones
+    # (PMGGT_PAGINAS_DE_ERROR_EN_DEBUG). Inside the others, so their headers and logs apply.
+    "pmggt.errores.PaginasDeErrorMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,6 +135,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "pmggt:mis_pendientes"
 LOGOUT_REDIRECT_URL = "login"
+# Password reset by e-mail (pmggt.cuentas): the link works once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_TIMEOUT", str(2 * 60 * 60)))
+# Reset requests per hour, per address typed and per client IP; past them no e-mail is sent
+# (the page is the same).
+PMGGT_RESTABLECER_POR_CORREO = int(env("PMGGT_RESTABLECER_POR_CORREO", "3"))
+PMGGT_RESTABLECER_POR_IP = int(env("PMGGT_RESTABLECER_POR_IP", "20"))
 
 LANGUAGE_CODE = "es-cl"
 LANGUAGES = [("es-cl", "Español (Chile)")]
@@ -158,12 +167,13 @@ MEDIA_URL = "media/"
 # pmggt.informes.cache.
 PMGGT_PDF_CACHE = env_bool("PMGGT_PDF_CACHE", True)
 
+# With DEBUG, e-mails go to the console, one line each (pmggt.correo: recipients, subject,
+# links); PMGGT_CORREO_COMPLETO=1 prints them whole.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "pmggt.correo.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+PMGGT_CORREO_COMPLETO = env_bool("PMGGT_CORREO_COMPLETO", False)
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
@@ -215,6 +225,9 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HORAS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/bloqueado.html"
+# No "AXES: BEGIN version …" banner on every command; failures and lockouts are still logged
+# (and pmggt.seguridad records them as JSON lines).
+AXES_VERBOSE = env_bool("AXES_VERBOSE", False)
 # A success does not erase earlier failures: they still count (within the cool-off, counted from
 # the last failure) and stay on record; every failure is also kept in AccessFailureLog.
 AXES_RESET_ON_SUCCESS = False
@@ -244,6 +257,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+
+# With DEBUG on, 404 and 500 still show templates/404.html and 500.html (pmggt.errores); set
+# it to 0 to get Django's technical pages with the traceback. No effect without DEBUG.
+PMGGT_PAGINAS_DE_ERROR_EN_DEBUG = env_bool("PMGGT_PAGINAS_DE_ERROR_EN_DEBUG", True)
 
 # Admin history is read-only: no "revert" (pmggt.admin also refuses the POST).
 SIMPLE_HISTORY_REVERT_DISABLED = True

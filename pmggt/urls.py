@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import views, views_listas, views_sesion
+from . import cuentas, views, views_listas, views_sesion
 from .informes import views as informes_views
 
 
@@ -79,6 +79,27 @@ urlpatterns = [
         name="login",
     ),
     path("cuentas/salir/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset by e-mail (pmggt.cuentas): Django's views, with Django's URL names.
+    path(
+        "cuentas/contrasena/olvido/",
+        cuentas.SolicitarRestablecimiento.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "cuentas/contrasena/olvido/enviado/",
+        cuentas.RestablecimientoEnviado.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "cuentas/contrasena/nueva/<uidb64>/<token>/",
+        cuentas.NuevaContrasena.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "cuentas/contrasena/cambiada/",
+        cuentas.ContrasenaCambiada.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (the admin site).
     path("favicon.ico", Favicon.as_view()),

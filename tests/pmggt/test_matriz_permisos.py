@@ -367,6 +367,16 @@ CASOS = [
     *CASOS_DIAGNOSTICO,
     Caso("login", {p: 302 for p in PERSONAS} | {"anonimo": 200}, estado=None),
     Caso("logout", {p: 302 for p in TODOS}, metodo="post", estado=None),
+    # Password reset by e-mail: public pages (the flow itself: tests/pmggt/test_cuentas.py).
+    Caso("password_reset", {p: 200 for p in TODOS}, estado=None),
+    Caso("password_reset_done", {p: 200 for p in TODOS}, estado=None),
+    Caso(
+        "password_reset_confirm",
+        {p: 200 for p in TODOS},  # a made-up link: the «El enlace no es válido» page
+        estado=None,
+        kwargs={"uidb64": "MQ", "token": "no-vale"},
+    ),
+    Caso("password_reset_complete", {p: 200 for p in TODOS}, estado=None),
     # Keep-alive of the session-expiry warning: renews the session, writes nothing of PMG-GT.
     Caso(
         "pmggt:sesion_mantener",
