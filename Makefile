@@ -6,9 +6,27 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.instalado
 
-.PHONY: demo test instalar lint formato vendor limpiar bench
+.PHONY: demo test instalar lint formato vendor limpiar bench verificar-python
 
-$(STAMP): pyproject.toml
+# pyproject.toml asks for Python 3.11 (requires-python): say so, in Spanish, before pip fails.
+# It checks the virtualenv's Python if there is one, else $(PYTHON), which creates it; it runs
+# before every target that needs the virtualenv (a fraction of a second).
+verificar-python:
+	@if test -x $(BIN)/python; then py=$(BIN)/python; else py="$(PYTHON)"; fi; \
+	v=$$($$py -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null) || { \
+	  echo "PMG-GT requiere Python 3.11 y no se pudo ejecutar «$$py». Indique un Python 3.11:" \
+	    "make $(or $(MAKECMDGOALS),demo) PYTHON=python3.11 (o la ruta, p. ej. PYTHON=/usr/bin/python3.11)." >&2; \
+	  exit 1; }; \
+	case "$$v" in 3.11.*) ;; *) \
+	  if test "$$py" = "$(BIN)/python"; then \
+	    echo "PMG-GT requiere Python 3.11 y el entorno $(VENV)/ se creó con Python $$v." \
+	      "Bórrelo (rm -rf $(VENV)) y vuelva a correr: make $(or $(MAKECMDGOALS),demo) PYTHON=python3.11" >&2; \
+	  else \
+	    echo "PMG-GT requiere Python 3.11 y «$$py» es Python $$v. Indique un Python 3.11:" \
+	      "make $(or $(MAKECMDGOALS),demo) PYTHON=python3.11 (o la ruta, p. ej. PYTHON=/usr/bin/python3.11)." >&2; \
+	  fi; exit 1;; esac
+
+$(STAMP): pyproject.toml | verificar-python
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from pmggt import selectors
+from pmggt import acceso, permisos, selectors
 from pmggt.models import Centro, Ciclo, Documento, GobiernoRegional, Region, Servicio
 from tests.fabricas import UsuarioFactory
 
@@ -29,6 +29,35 @@ NORTE_A_SUR = [
     "XI",
     "XII",
 ]
+
+
+# The demo's Encargada de Centro of each of MIDEPLAN's 15 SERPLAC (north to south).
+SERPLAC = {
+    "XV": "serplac.arica",
+    "I": "serplac.tarapaca",
+    "II": "serplac.antofagasta",
+    "III": "serplac.atacama",
+    "IV": "serplac.coquimbo",
+    "V": "serplac.valparaiso",
+    "RM": "serplac.metropolitana",
+    "VI": "serplac.ohiggins",
+    "VII": "serplac.maule",
+    "VIII": "serplac.biobio",
+    "IX": "serplac.araucania",
+    "XIV": "serplac.losrios",
+    "X": "serplac.loslagos",
+    "XI": "serplac.aysen",
+    "XII": "serplac.magallanes",
+}
+POR_ROL = {
+    "admin",
+    "encargado.serviu",
+    "jefe.serviu",
+    "encargado.mideplan",
+    "jefe.mideplan",
+    "experto.subdere",
+    "gore.antofagasta",
+}
 
 
 @pytest.fixture
@@ -67,19 +96,53 @@ def test_demo_servicios_centros_ciclo_y_usuarios(demo):
     assert not Centro.objects.filter(servicio__sigla="MIDEPLAN", region__codigo="XVI").exists()
     assert Ciclo.objects.filter(anio=2009).exists()
     User = get_user_model()
-    nombres = {
-        "admin",
-        "encargado.serviu",
-        "jefe.serviu",
-        "encargado.mideplan",
-        "serplac.tarapaca",
-        "jefe.mideplan",
-        "experto.subdere",
-        "gore.antofagasta",
-    }
-    assert nombres <= set(User.objects.values_list("username", flat=True))
+    # One user per role and one Encargada de Centro per SERPLAC: the demo's 22, no other.
+    nombres = POR_ROL | set(SERPLAC.values())
+    assert set(User.objects.values_list("username", flat=True)) == nombres
+    assert User.objects.count() == 22
     for usuario in User.objects.filter(username__in=nombres):
         assert usuario.check_password("demo-pmggt")
+        assert usuario.is_active and usuario.email == f"{usuario.username}@demo.pmggt.cl"
+    # Real-looking names for the SERPLAC people (the header shows them).
+    for usuario in User.objects.filter(username__in=SERPLAC.values()):
+        assert usuario.first_name and usuario.last_name
+        assert "SERPLAC" not in usuario.get_full_name()
+
+
+def test_cada_serplac_tiene_su_encargada_que_edita_solo_su_region(demo):
+    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN")
+    centros = {c.region.codigo: c for c in Centro.objects.filter(servicio__sigla="MIDEPLAN")}
+    assert set(centros) == set(SERPLAC)
+    User = get_user_model()
+    for codigo, username in SERPLAC.items():
+        usuario = User.objects.get(username=username)
+        # Granted as the product grants her: the Centro's role group, nothing else.
+        assert [g.rol.centro for g in usuario.groups.all()] == [centros[codigo]]
+        assert set(permisos.centros_editables(usuario)) == {centros[codigo]}
+        assert not permisos.tiene(usuario, "editar_documentos", mideplan.servicio)
+        assert acceso.centros_editables(usuario, mideplan, en_cualquier_estado=True) == {
+            centros[codigo].pk
+        }
+        assert acceso.es_lector_interno(usuario, mideplan)
+        # Nothing in the other Servicios.
+        serviu = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA")
+        assert acceso.centros_editables(usuario, serviu, en_cualquier_estado=True) == set()
+        assert selectors.documentos_seguidos_por(usuario).filter(pk=mideplan.pk).exists()
+
+
+def test_el_resumen_de_la_carga_nombra_a_cada_usuario(db):
+    salida = io.StringIO()
+    call_command("cargar_demo", "--forzar", stdout=salida)
+    texto = salida.getvalue()
+    assert "Demo lista: 16 regiones, 22 usuarios" in texto
+    assert "contraseña de todos: demo-pmggt" in texto
+    for username in POR_ROL:
+        assert f"\n  {username} " in texto
+    for codigo, username in SERPLAC.items():
+        assert f"{username} ({codigo})" in texto
+    # Short: a line per role, a few for the 15 Encargadas de Centro; no e-mail, no banner.
+    assert len(texto.splitlines()) <= 15
+    assert "AXES" not in texto and "Subject:" not in texto
 
 
 def test_demo_textos_reales_y_cada_persona_tiene_algo(demo):
@@ -102,7 +165,7 @@ def test_demo_textos_reales_y_cada_persona_tiene_algo(demo):
     for username in [
         "jefe.serviu",
         "encargado.mideplan",
-        "serplac.tarapaca",
+        *SERPLAC.values(),
         "jefe.mideplan",
         "gore.antofagasta",
     ]:
