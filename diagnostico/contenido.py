@@ -34,6 +34,7 @@ from types import SimpleNamespace
 from django.db import connections, router
 from django.db.models import BigIntegerField, BooleanField, F, IntegerField, TextField, Value
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
@@ -977,3 +978,98 @@ def recortar_a(contenido: dict, legibles: set | None) -> dict:
         },
         "encargados": [e for e in contenido.get("encargados", []) if e["region"] in legibles],
     }
+
+
+# --- An Encargada de Centro's part, for her inbox (EtapaDef.faltantes_partes) -----------------
+
+
+def faltantes_de_partes(partes) -> dict:
+    """{(documento_id, centro_id): [what is still empty]} of these regional parts of
+    Diagnósticos (``faltantes_por_region``: the rules of the document page's per-region
+    summary), read in one query whatever their number: only each part's rows, and only the
+    columns those rules look at."""
+    partes = list(dict.fromkeys(partes))
+    if not partes:
+        return {}
+    documentos = sorted({d for d, _ in partes})
+    centros = sorted({c for _, c in partes})
+    de_las_partes = {"diagnostico__documento_id__in": documentos, "centro_id__in": centros}
+    ramas = [
+        _rama(
+            Diagnostico.objects.filter(documento_id__in=documentos),
+            _DIAGNOSTICO,
+            "pk",
+            ["documento_id", "cuadro2_no_pertinente"],
+        ),
+        _rama(
+            FilaCuadro1.objects.filter(**de_las_partes),
+            _FILA1,
+            "pk",
+            ["diagnostico__documento_id", "centro_id", "orden"],
+            CAMPOS_CUADRO1,
+        ),
+        _rama(
+            FilaCuadro2.objects.filter(**de_las_partes),
+            _FILA2,
+            "pk",
+            ["diagnostico__documento_id", "centro_id"],
+            ["informacion", *CAMPOS_CUADRO2],
+        ),
+        _rama(
+            FilaCuadro1.productos.through.objects.filter(
+                **{f"filacuadro1__{k}": v for k, v in de_las_partes.items()}
+            ),
+            _FILA_PRODUCTO,
+            "filacuadro1_id",
+            [],
+            ["productoestrategico__numero"],
+        ),
+    ]
+    no_pertinente, filas1, filas2, productos = {}, [], [], {}
+    for tabla, pk, *valores in ramas[0].union(*ramas[1:], all=True):
+        enteros, textos = valores[:_ENTEROS], valores[_ENTEROS:]
+        if tabla == _DIAGNOSTICO:
+            no_pertinente[enteros[0]] = bool(enteros[1])
+        elif tabla == _FILA1:
+            campos = dict(zip(CAMPOS_CUADRO1, textos, strict=False))
+            filas1.append((enteros[0], enteros[1], enteros[2] or 0, pk, campos))
+        elif tabla == _FILA2:
+            campos = dict(zip(["informacion", *CAMPOS_CUADRO2], textos, strict=False))
+            filas2.append((enteros[0], enteros[1], pk, campos))
+        else:
+            productos.setdefault(pk, []).append(textos[0])
+    contenidos = {}
+    for documento_id, centro_id in partes:
+        contenidos.setdefault(
+            documento_id,
+            {
+                "regiones": [],
+                "cuadro1": [],
+                "cuadro2": {"no_pertinente": no_pertinente.get(documento_id, False), "filas": []},
+            },
+        )["regiones"].append({"codigo": centro_id})  # the Centro stands for its region code
+    for documento_id, centro_id, _orden, pk, campos in sorted(filas1):
+        if documento_id in contenidos:
+            contenidos[documento_id]["cuadro1"].append(
+                {
+                    "id": pk,
+                    "region": centro_id,
+                    "productos": sorted(productos.get(pk, []), key=_clave_numero),
+                    **campos,
+                }
+            )
+    for documento_id, centro_id, pk, campos in sorted(filas2, key=lambda f: f[:3]):
+        if documento_id in contenidos:
+            contenidos[documento_id]["cuadro2"]["filas"].append(
+                {"id": pk, "region": centro_id, **campos}
+            )
+    return {
+        (documento_id, centro_id): faltan
+        for documento_id, contenido in contenidos.items()
+        for centro_id, faltan in faltantes_por_region(contenido).items()
+    }
+
+
+def url_cuadro(documento_id: int, codigo: str | None) -> str:
+    """The cuadro page of a document's region (None: a Servicio without Centros' own part)."""
+    return reverse("diagnostico:cuadro", args=[documento_id, codigo or acceso.SERVICIO])

@@ -378,11 +378,63 @@ def _hx_cuadro1():
     return render_to_string("diagnostico/_hx_cuadro1.html")
 
 
+def _nombre_region(region) -> str:
+    """What the navigation calls a region: its short name ("Tarapacá"), or its full name when
+    the short one is only its code."""
+    if region.nombre_corto and region.nombre_corto != region.codigo:
+        return region.nombre_corto
+    return region.nombre
+
+
+def _navegacion_regiones(request, documento, centro, lectura) -> dict:
+    """The «Región anterior / siguiente» links of a cuadro page: the regions this reader may
+    read (``lectura``: ``pmggt.acceso.lectura_de``; a GORE only its own), north to south, and
+    which of them she fills herself (an Encargada de Centro: her Centro's). No query: the
+    Centros were read with the region of the URL (``acceso.centros_del_servicio``) and the
+    grants once per request. A Servicio without Centros has one part: no neighbours."""
+    legibles = None if lectura is None or lectura.interna else lectura.regiones
+    centros = sorted(
+        (
+            c
+            for c in acceso.centros_del_servicio(documento)
+            if legibles is None or c.region.codigo in legibles
+        ),
+        key=lambda c: (c.region.orden, c.pk),
+    )
+    editables = acceso.centros_editables(request.user, documento, en_cualquier_estado=True)
+    # The Encargado/a GT edits every region: none is "hers" more than another.
+    propias = set() if None in editables else editables
+    url = fragmentos.UrlRepetida("diagnostico:cuadro", documento.pk)
+    regiones = [
+        SimpleNamespace(
+            codigo=c.region.codigo,
+            nombre=_nombre_region(c.region),
+            centro=c.nombre,
+            url=url(c.region.codigo),
+            propia=c.pk in propias,
+            actual=centro is not None and c.pk == centro.pk,
+        )
+        for c in centros
+    ]
+    posicion = next((i for i, r in enumerate(regiones) if r.actual), None)
+    anterior = siguiente = None
+    if posicion is not None:
+        anterior = regiones[posicion - 1] if posicion > 0 else None
+        siguiente = regiones[posicion + 1] if posicion + 1 < len(regiones) else None
+    return {
+        "regiones_nav": regiones,
+        "region_anterior": anterior,
+        "region_siguiente": siguiente,
+        "region_propia": next((r for r in regiones if r.propia), None),
+    }
+
+
 def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
     """A region's cuadros, in the same number of queries whatever its rows and observaciones."""
     lectura = acceso.lectura_de(request.user, documento)
+    navegacion = _navegacion_regiones(request, documento, centro, lectura)
     if not lectura.interna:
-        return _contexto_publico(documento, centro, codigo, region, lectura)
+        return {**_contexto_publico(documento, centro, codigo, region, lectura), **navegacion}
     centro_id = centro.pk if centro else None
     puede_editar = centro_id in contenido_mod.editables_de(documento, request.user)
     diagnostico = diagnostico_de(documento)
@@ -456,6 +508,7 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
         "puede_editar": puede_editar,
         "puede_observar": puede_observar,
         "puede_observar_fuera_de_formulario": observar_c2,
+        **navegacion,
         "hx_cuadro1": _hx_cuadro1() if puede_editar else "",
         "form_nueva": extra.pop("form_nueva", None)
         or (

@@ -9,6 +9,8 @@ interface, so the core imports no stage app. A new stage declares:
 - its canonical content and flattening (what a version freezes; rows for diffs and pointers);
 - its send checks, its document-page template and context, its history querysets;
 - whether its content is split by region (``regional``) and how a reader's part is cut out;
+- for an Encargada de Centro's inbox, what her region's part still lacks and where she fills it
+  (``faltantes_partes``, ``url_parte``);
 - its reports and exports (``informes``), served by one download view and one command;
 - its demo content (``demo``) and when a visado document may be reopened
   (``puede_solicitar_modificacion``);
@@ -81,6 +83,13 @@ class EtapaDef:
     regional: bool = False
     # The content limited to what this user may read (e.g. a GORE: its region's part only).
     recortar: Callable | None = None
+    # A regional part (one Centro's) as an Encargada de Centro's inbox shows it (Mis
+    # pendientes): ``faltantes_partes([(documento_id, centro_id), …])`` -> {(documento_id,
+    # centro_id): [what is still missing]}, by the rules of the document page's per-region
+    # summary, for every part at once in a constant number of queries; and
+    # ``url_parte(documento_id, codigo)``, the page where she fills her region's part.
+    faltantes_partes: Callable | None = None
+    url_parte: Callable | None = None
     # Reports and exports, in the order pages list them.
     informes: tuple[Informe, ...] = ()
     # Loads the stage's demo content: demo(datos of fixtures/demo.json) -> [siglas created].

@@ -145,6 +145,60 @@ def resumir(filas, usuario):
         yield fila
 
 
+def partes_de_centro(usuario, filas: list) -> None:
+    """An Encargada de Centro's part of what waits for her: each Borrador row (of ``resumir``)
+    of a stage with regional parts (``EtapaDef.faltantes_partes``), in a Servicio where she
+    fills only her Centro's part (she is not its Encargado/a GT), gets ``partes``: one per
+    Centro of hers in that Servicio, north to south, {"codigo", "nombre", "url", "faltan":
+    [what her region's part still lacks]}. Two queries whatever the number of rows (her
+    Centros, and each stage's ``faltantes_partes`` once); none for anyone without a Centro."""
+    centros = _ids(usuario, "editar_centro", Centro)
+    if not centros:
+        return
+    editar = _ids(usuario, "editar_documentos")
+    suyas = [
+        fila
+        for fila in filas
+        if fila["estado"] == Estado.BORRADOR
+        and fila["servicio_id"] not in editar
+        and etapas.disponible(fila["etapa"])
+        and etapas.de(fila["etapa"]).faltantes_partes is not None
+    ]
+    if not suyas:
+        return
+    por_servicio = {}
+    for centro in (
+        Centro.objects.filter(_en_servicios(centros, "pk"))
+        .select_related("region")
+        .order_by("region__orden", "pk")
+    ):
+        por_servicio.setdefault(centro.servicio_id, []).append(centro)
+    por_etapa = {}
+    for fila in suyas:
+        for centro in por_servicio.get(fila["servicio_id"], ()):
+            por_etapa.setdefault(fila["etapa"], []).append((fila["pk"], centro.pk))
+    faltan = {}
+    for numero, partes in por_etapa.items():
+        faltan.update(etapas.de(numero).faltantes_partes(partes))
+    for fila in suyas:
+        definicion = etapas.de(fila["etapa"])
+        fila["partes"] = [
+            {
+                "codigo": centro.region.codigo,
+                "nombre": (
+                    centro.region.nombre_corto
+                    if centro.region.nombre_corto != centro.region.codigo
+                    else centro.region.nombre
+                ),
+                "url": definicion.url_parte(fila["pk"], centro.region.codigo)
+                if definicion.url_parte is not None
+                else None,
+                "faltan": faltan.get((fila["pk"], centro.pk), []),
+            }
+            for centro in por_servicio.get(fila["servicio_id"], ())
+        ]
+
+
 def _pendientes(usuario, dentro_de: frozenset[int] | None = None):
     """The filter of what waits for this person, and the Servicios it can only come from (None:
     not known without a query, as the Servicios of an Encargada de Centro's Centros).

@@ -215,6 +215,8 @@ def _html_documentos(filas):
             etapa = f'<a href="{url(int(fila["pk"]))}">{etapa} {anio}</a>'
         else:
             etapa = f"{etapa} {anio}{_NO_VISADO}"
+        if fila.get("partes"):
+            etapa += _html_partes(fila["partes"])
         interno = fila["interno"]
         if not interno:
             # Outside the Servicio (a GORE), only the visado record: no draft versions, no review.
@@ -236,6 +238,36 @@ def _html_documentos(filas):
             f"<td>{version}</td><td>{abiertas}</td><td><small>{desde}</small></td></tr>\n"
         )
     return mark_safe("".join(partes))  # every value escaped or an int, above
+
+
+def _html_partes(partes) -> str:
+    """An Encargada de Centro's part of a pending document (``selectors.partes_de_centro``):
+    the link to her region's page and what it still lacks (the document page's per-region
+    list), or that it is complete. Every text escaped."""
+    bloques = []
+    for parte in partes:
+        codigo, nombre = escapar(parte["codigo"]), escapar(parte["nombre"])
+        enlace = ""
+        if parte["url"]:
+            enlace = (
+                f'<div><a href="{escapar(parte["url"])}">Cuadros de su región: {codigo} {nombre}'
+                "</a></div>"
+            )
+        faltan = parte["faltan"]
+        if faltan:
+            n = len(faltan)
+            lista = "".join(f"<li>{escapar(f)}</li>" for f in faltan)
+            estado = (
+                f"<details><summary>Su parte (Región {codigo}): {n} pendiente"
+                f'{"" if n == 1 else "s"}</summary><ul class="small mb-0">{lista}</ul></details>'
+            )
+        else:
+            estado = (
+                f'<div><span aria-hidden="true">✓</span> Su parte (Región {codigo}) está '
+                "completa</div>"
+            )
+        bloques.append(f'<div class="parte-centro mt-1">{enlace}{estado}</div>')
+    return "".join(bloques)
 
 
 FILA_NO_INICIADO = (
@@ -288,6 +320,8 @@ def mis_pendientes(request):
     pendientes = list(
         selectors.resumir(selectors.filas(selectors.documentos_pendientes_para(usuario)), usuario)
     )
+    # An Encargada de Centro: her region's page and what it still lacks, for every row at once.
+    selectors.partes_de_centro(usuario, pendientes)
     documentos = selectors.documentos_seguidos_por(usuario)
     # Servicios I oversee without a document they may start now (open Ciclos, requisite met).
     supervisados = selectors.servicios_supervisados_por(usuario)

@@ -384,3 +384,177 @@ def test_gore_lee_solo_su_region_en_todas_las_vistas(client, mundo):
     client.force_login(mundo.jefe)
     html = client.get(reverse("pmggt:documento_version", args=[doc.pk, 1])).content.decode()
     assert "Texto de Antofagasta" in html and "Texto de Tarapacá" in html
+
+
+# --- Region navigation on the cuadro pages (issue 9, item 9) ----------------------------------
+
+
+def _navegacion(html: str, etiqueta: str = "Regiones") -> str:
+    """The region navigation block with this accessible name (the top one by default)."""
+    return re.search(rf'<nav aria-label="{re.escape(etiqueta)}".*?</nav>', html, re.S).group(0)
+
+
+def _enlaces(nav: str) -> list[tuple[str, str]]:
+    """(href, visible text) of each link of a block."""
+    return [
+        (href, " ".join(re.sub(r"<[^>]+>", " ", texto).split()))
+        for href, texto in re.findall(r'<a [^>]*href="([^"]+)"[^>]*>(.*?)</a>', nav, re.S)
+    ]
+
+
+def _cuadro(doc, region):
+    return reverse("diagnostico:cuadro", args=[doc.pk, region])
+
+
+def test_navegacion_entre_regiones_en_el_orden_del_servicio(client, mundo):
+    """Previous / next follow the regions' order (north to south), not the Centros' creation
+    nor their codes; the first has no previous region and the last no next one."""
+    doc = crear_diagnostico(mundo)
+    with actuando_como(mundo.admin):
+        # Created last, but the northernmost: it comes first.
+        arica = RegionFactory(codigo="XV", nombre="Región de Arica y Parinacota", orden=1)
+        Centro.objects.create(servicio=mundo.servicio, region=arica, nombre="Centro A Arica")
+        Centro.objects.create(
+            servicio=mundo.servicio, region=mundo.regiones[2], nombre="Centro A Atacama"
+        )
+    client.force_login(mundo.encargada)
+    documento = reverse("pmggt:documento", args=[doc.pk])
+    esperado = {
+        "XV": (None, "I"),
+        "I": ("XV", "II"),
+        "II": ("I", "III"),
+        "III": ("II", None),
+    }
+    nombres = {
+        "XV": "XV Región de Arica y Parinacota",
+        "I": "I Región de Tarapacá",
+        "II": "II Región de Antofagasta",
+        "III": "III Región de Atacama",
+    }
+    for region, (anterior, siguiente) in esperado.items():
+        respuesta = client.get(_cuadro(doc, region))
+        assert respuesta.status_code == 200
+        html = respuesta.content.decode()
+        for etiqueta in ("Regiones", "Regiones (al pie de la página)"):
+            nav = _navegacion(html, etiqueta)
+            enlaces = _enlaces(nav)
+            previo = [(h, t) for h, t in enlaces if t.startswith("← Región anterior")]
+            proximo = [(h, t) for h, t in enlaces if t.startswith("Región siguiente")]
+            assert (documento, "Volver al documento") in enlaces, (region, etiqueta)
+            if anterior is None:
+                assert previo == [] and "Primera región" in nav, region
+            else:
+                assert previo == [
+                    (_cuadro(doc, anterior), f"← Región anterior: {nombres[anterior]}")
+                ], region
+            if siguiente is None:
+                assert proximo == [] and "Última región" in nav, region
+            else:
+                assert proximo == [
+                    (_cuadro(doc, siguiente), f"Región siguiente: {nombres[siguiente]} →")
+                ], region
+            assert 'rel="prev"' in nav if anterior else 'rel="prev"' not in nav
+        # The top block also lists every region, the current one marked for assistive tech.
+        lista = _navegacion(html).split('class="pagination')[1]
+        assert re.findall(r'<li class="page-item[^"]*">', lista) and [
+            t.split()[0] for _, t in _enlaces(lista)
+        ] == [r for r in esperado if r != region]
+        assert re.search(rf'aria-current="page">{region}<', lista)
+    # The heading says which region the page is.
+    html = client.get(_cuadro(doc, "XV")).content.decode()
+    assert "<h1" in html and "Región de Arica y Parinacota</h1>" in html
+
+
+def test_la_encargada_de_centro_ve_las_demas_regiones_y_cual_es_la_suya(client, mundo):
+    doc = crear_diagnostico(mundo)
+    client.force_login(mundo.centro_ii)
+    html = client.get(_cuadro(doc, "I")).content.decode()
+    nav = _navegacion(html)
+    assert (_cuadro(doc, "II"), "Región siguiente: II Región de Antofagasta (su región) →") in (
+        _enlaces(nav)
+    )
+    assert (_cuadro(doc, "II"), "Ir a su región: II Región de Antofagasta") in _enlaces(nav)
+    # On her own region: nothing to go back to.
+    nav = _navegacion(client.get(_cuadro(doc, "II")).content.decode())
+    assert (_cuadro(doc, "I"), "← Región anterior: I Región de Tarapacá") in _enlaces(nav)
+    assert "Ir a su región" not in nav and "(su región)" not in nav
+    # The Encargado/a GT edits every region: none is marked as hers.
+    client.force_login(mundo.encargada)
+    assert "su región" not in _navegacion(client.get(_cuadro(doc, "I")).content.decode())
+
+
+def test_el_gore_no_ve_regiones_vecinas_que_no_puede_leer(client, mundo):
+    doc = crear_diagnostico(mundo)
+    llevar_a(mundo, doc, Estado.VISADO)
+    client.force_login(mundo.gore)  # GORE of region I; the document also has region II
+    html = client.get(_cuadro(doc, "I")).content.decode()
+    nav = _navegacion(html)
+    assert _enlaces(nav) == [(reverse("pmggt:documento", args=[doc.pk]), "Volver al documento")]
+    assert _cuadro(doc, "II") not in html and "Antofagasta" not in html
+    assert "Región siguiente" not in html and "Región anterior" not in html
+    assert client.get(_cuadro(doc, "II")).status_code == 403
+    # The Jefe (an internal reader) goes on to region II.
+    client.force_login(mundo.jefe)
+    nav = _navegacion(client.get(_cuadro(doc, "I")).content.decode())
+    assert (_cuadro(doc, "II"), "Región siguiente: II Región de Antofagasta →") in _enlaces(nav)
+
+
+def test_un_servicio_sin_centros_tiene_un_solo_cuadro_sin_vecinos(client, mundo):
+    doc = crear_diagnostico(mundo, servicio=mundo.otro_servicio)  # Servicio B: no Centros
+    client.force_login(mundo.intruso)  # Servicio B's Encargado GT
+    respuesta = client.get(_cuadro(doc, "servicio"))
+    assert respuesta.status_code == 200
+    html = respuesta.content.decode()
+    for etiqueta in ("Regiones", "Regiones (al pie de la página)"):
+        nav = _navegacion(html, etiqueta)
+        assert _enlaces(nav) == [(reverse("pmggt:documento", args=[doc.pk]), "Volver al documento")]
+        assert "Primera región" not in nav and "Última región" not in nav
+    assert 'class="pagination' not in html
+    # Its only part has no region code in the URL: a code is not found.
+    assert client.get(_cuadro(doc, "I")).status_code == 404
+
+
+def test_lo_que_falta_de_cada_parte_es_lo_de_la_pagina_del_documento(mundo):
+    """``faltantes_de_partes`` (an Encargada de Centro's inbox) gives, for many parts of many
+    documents in one query, exactly the document page's per-region lists."""
+    from diagnostico.contenido import contenido, faltantes_de_partes, faltantes_por_region
+    from pmggt.models import Ciclo
+
+    with actuando_como(mundo.admin):
+        ciclo = Ciclo.objects.create(anio=2010)
+    uno = crear_diagnostico(mundo)
+    dos = crear_diagnostico(mundo, ciclo=ciclo)
+    i, ii = mundo.centro_region_i, mundo.centro_region_ii
+    producto, otro = _producto(uno), _producto(uno, numero="1.1", nombre="Subproducto")
+    completa = {"avance": "A", "mejora": "M", "medidas": "X", "objetivo": "O"}
+    fila = _fila(uno, i, producto, **completa)
+    fila.productos.add(otro)
+    _fila(uno, i, producto, **{**completa, "medidas": "  ", "objetivo": ""})
+    with actuando_como(mundo.encargada):
+        sin_producto = FilaCuadro1.objects.create(
+            diagnostico=uno.diagnostico, centro=ii, causal="acceso", **completa
+        )
+        FilaCuadro2.objects.create(
+            diagnostico=uno.diagnostico, centro=i, informacion="oferta", objetivo="O"
+        )
+        FilaCuadro2.objects.create(
+            diagnostico=uno.diagnostico, centro=ii, informacion="gasto", medidas_gore=" "
+        )
+        # The other document: Cuadro I N°2 not pertinent, region II untouched.
+        diagnostico = dos.diagnostico
+        diagnostico.cuadro2_no_pertinente = True
+        diagnostico.save()
+    _fila(dos, i, _producto(dos), **completa)
+    assert sin_producto.productos.count() == 0
+    partes = [(d.pk, c.pk) for d in (uno, dos) for c in (i, ii)]
+    with CaptureQueriesContext(connection) as consultas:
+        obtenido = faltantes_de_partes(partes)
+    assert len(consultas.captured_queries) == 1
+    esperado = {}
+    for d in (uno, dos):
+        pagina = faltantes_por_region(contenido(d))
+        for c in (i, ii):
+            esperado[(d.pk, c.pk)] = pagina[c.region.codigo]
+    assert obtenido == esperado
+    assert obtenido[(dos.pk, i.pk)] == [] and len(obtenido[(uno.pk, i.pk)]) == 4
+    assert faltantes_de_partes([]) == {}

@@ -485,3 +485,146 @@ def test_pagina_documento_consultas_constantes(client):
     with CaptureQueriesContext(connection) as c20:
         assert client.get(reverse("pmggt:documento", args=[doc_20.pk])).status_code == 200
     assert len(c1.captured_queries) == len(c20.captured_queries)
+
+
+# --- An Encargada de Centro's inbox: her region's part only (issue 9, item 9) -----------------
+
+
+def _region(mundo, documento, centro, *, filas=(), cuadro2=()):
+    """Rows of a region's cuadros: ``filas`` as (with a product?, {field: text}) and the Cuadro
+    I N°2 types of information filled in ``cuadro2``."""
+    from diagnostico.models import FilaCuadro1, FilaCuadro2, ProductoEstrategico
+
+    diagnostico = documento.diagnostico
+    with actuando_como(mundo.encargada):
+        producto, _ = ProductoEstrategico.objects.get_or_create(
+            diagnostico=diagnostico, numero="1", defaults={"nombre": "Producto uno"}
+        )
+        for con_producto, textos in filas:
+            fila = FilaCuadro1.objects.create(
+                diagnostico=diagnostico, centro=centro, causal="diseno", **textos
+            )
+            if con_producto:
+                fila.productos.set([producto])
+        for clave in cuadro2:
+            FilaCuadro2.objects.create(
+                diagnostico=diagnostico, centro=centro, informacion=clave, objetivo="Objetivo"
+            )
+
+
+COMPLETA = {"avance": "A", "mejora": "M", "medidas": "X", "objetivo": "O"}
+
+
+def _celda_etapa(client, usuario, sigla="SERV-A"):
+    """The «Etapa» cell of this Servicio's pending row (text) and the page's HTML."""
+    client.force_login(usuario)
+    html = client.get(reverse(URL)).content.decode()
+    pendientes = html.split("Documentos que sigo")[0]
+    [fila] = [f for f, s in zip(*_filas_y_siglas(html), strict=True) if s == sigla]
+    return fila[2], pendientes
+
+
+def _filas_y_siglas(html):
+    filas = filas_de(html, "t-pendientes")
+    return filas, siglas(filas)
+
+
+def test_la_encargada_de_centro_ve_y_cuenta_solo_su_region(client, mundo):
+    from diagnostico.contenido import contenido, faltantes_por_region
+    from diagnostico.models import FilaCuadro2
+
+    doc = crear_diagnostico(mundo)
+    informacion = FilaCuadro2.Informacion.values
+    # Region I: one complete row, two of the four Cuadro I N°2 rows. Region II: a row without
+    # a product and with an empty cell, no Cuadro I N°2.
+    _region(mundo, doc, mundo.centro_region_i, filas=[(True, COMPLETA)], cuadro2=informacion[:2])
+    _region(mundo, doc, mundo.centro_region_ii, filas=[(False, {**COMPLETA, "mejora": ""})])
+    pagina = faltantes_por_region(contenido(doc))
+    assert (len(pagina["I"]), len(pagina["II"])) == (2, 6)
+    cuadro_i = reverse("diagnostico:cuadro", args=[doc.pk, "I"])
+    cuadro_ii = reverse("diagnostico:cuadro", args=[doc.pk, "II"])
+    documento = reverse("pmggt:documento", args=[doc.pk])
+
+    celda, html = _celda_etapa(client, mundo.centro_i)
+    assert f'href="{cuadro_i}"' in html and f'href="{documento}"' in html
+    assert cuadro_ii not in html
+    assert "Cuadros de su región: I Región de Tarapacá" in celda
+    assert "Su parte (Región I): 2 pendientes" in celda
+    # The list is the document page's, for her region only.
+    for falta in pagina["I"]:
+        assert falta in celda
+    assert "Cuadro I N°1 sin filas" not in celda and "no indica su producto" not in celda
+    assert insignia(html) == 1  # the badge still counts documents
+
+    celda, html = _celda_etapa(client, mundo.centro_ii)
+    assert f'href="{cuadro_ii}"' in html and cuadro_i not in html
+    assert "Su parte (Región II): 6 pendientes" in celda
+    assert "Cuadro I N°1: una fila no indica su producto" in celda
+
+    # Region I completes its Cuadro I N°2: her part says so, instead of a count.
+    _region(mundo, doc, mundo.centro_region_i, cuadro2=informacion[2:])
+    celda, html = _celda_etapa(client, mundo.centro_i)
+    assert "Su parte (Región I) está completa" in celda and "pendiente" not in celda
+    assert f'href="{cuadro_i}"' in html
+    # A Cuadro I N°2 declared «no pertinente» is not missing anywhere.
+    diagnostico = doc.diagnostico
+    diagnostico.cuadro2_no_pertinente = True
+    diagnostico.cuadro2_motivo = "No aplica."
+    with actuando_como(mundo.encargada):
+        diagnostico.save()
+    celda, _ = _celda_etapa(client, mundo.centro_ii)
+    assert "Su parte (Región II): 2 pendientes" in celda
+    assert len(faltantes_por_region(contenido(doc))["II"]) == 2
+
+    # The Encargada GT keeps her row as it was: the document page has every region's summary.
+    celda, html = _celda_etapa(client, mundo.encargada)
+    assert celda == "Etapa I – Diagnóstico 2009"
+    assert "/cuadros/" not in html and "Su parte" not in html
+
+
+def test_la_parte_de_la_encargada_de_centro_solo_mientras_esta_en_borrador(client, mundo):
+    doc = crear_diagnostico(mundo)
+    otro = crear_diagnostico(mundo, servicio=mundo.otro_servicio)  # no Centro of hers
+    _region(mundo, doc, mundo.centro_region_i, filas=[(True, COMPLETA)])
+    client.force_login(mundo.centro_i)
+    html = client.get(reverse(URL)).content.decode()
+    assert siglas(filas_de(html, "t-pendientes")) == ["SERV-A"]
+    assert reverse("pmggt:documento", args=[otro.pk]) not in html
+    llevar_a(mundo, doc, Estado.EN_REVISION_JEFE)
+    html = client.get(reverse(URL)).content.decode()
+    # In review it no longer waits for her, and what she follows has no part summary.
+    assert filas_de(html, "t-pendientes") == [] and "Su parte" not in html
+    assert siglas(filas_de(html, "t-sigo")) == ["SERV-A"] and "/cuadros/" not in html
+
+
+def test_mis_pendientes_de_la_encargada_de_centro_en_consultas_constantes(
+    client, mundo, django_assert_max_num_queries
+):
+    """The same number of queries with one and with four Diagnósticos in Borrador (with rows
+    in her region and in the other), at most MAXIMO_CONSULTAS."""
+    from diagnostico.models import FilaCuadro2
+
+    url = reverse(URL)
+
+    def nuevo(ciclo=None):
+        doc = crear_diagnostico(mundo, ciclo=ciclo)
+        for centro in (mundo.centro_region_i, mundo.centro_region_ii):
+            _region(
+                mundo,
+                doc,
+                centro,
+                filas=[(True, COMPLETA), (False, {**COMPLETA, "objetivo": ""})],
+                cuadro2=FilaCuadro2.Informacion.values[:1],
+            )
+        return doc
+
+    nuevo()
+    client.force_login(mundo.centro_i)
+    uno = contar_consultas(client, url, django_assert_max_num_queries)
+    for anio in (2010, 2011, 2012):
+        nuevo(CicloFactory(anio=anio))
+    cuatro = contar_consultas(client, url, django_assert_max_num_queries)
+    html = client.get(url).content.decode()
+    assert html.count("Su parte (Región I): 5 pendientes") == 4
+    print(f"\nconsultas mis_pendientes centro_i: {uno} (1) / {cuatro} (4)")
+    assert uno == cuatro
