@@ -1,4 +1,16 @@
 // Progressive enhancement only: every page works without JavaScript.
+
+// htmx "settles" a swap by copying some attributes of each old element onto the new element
+// with the same id, then restoring the new values with setAttribute. Its default list includes
+// "style": a textarea the user resized (the browser sets its height through the CSSOM, which
+// the CSP allows) would get setAttribute("style", …), an inline style that the CSP
+// (style-src 'self', no 'unsafe-inline') refuses and reports as a console error. Settling
+// "style" only animates CSS transitions, which PMG-GT does not use. (htmx loads first: both
+// scripts are deferred, in document order; its indicator styles are off in base.html.)
+if (window.htmx && window.htmx.config) {
+  window.htmx.config.attributesToSettle = ["class", "width", "height"];
+}
+
 document.addEventListener("submit", function (evento) {
   var formulario = evento.target;
   var pregunta = formulario.getAttribute("data-confirmar");

@@ -2,9 +2,14 @@
 
 Without Chromium the tests marked ``browser`` are skipped with a visible reason, unless
 ``PMGGT_EXIGIR_NAVEGADOR=1`` is set (as in CI), in which case they fail.
+
+Every browser test fails if a page it opened logged a console error or threw an uncaught
+exception (``consola``; CSP violations are console errors). Accessibility checks with axe-core
+are in ``tests/navegador/accesibilidad.py``.
 """
 
 import os
+import re
 import shutil
 
 import pytest
@@ -57,3 +62,92 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+# ----------------------------------------------------------------------------------------------
+# No console error in any browser test
+
+
+class ErroresDeConsola:
+    """What the browser reported as an error while a test ran: console messages of type
+    "error" (CSP violations, failed requests, htmx errors, ``console.error``) and uncaught
+    exceptions ("pageerror"), in every page of every context the test opened.
+
+    A page the test opened on purpose with an error status (a 404 or 403 page: the test asserts
+    what it says) makes Chromium log "Failed to load resource" for the document itself; that
+    one line is not a page error and is left out. A failed sub-resource (a style sheet, a
+    script, an htmx request) is. ``permitir(patron)`` accepts other messages a test expects
+    (a regular expression searched in "url: text").
+    """
+
+    FALLO_DE_CARGA = "Failed to load resource"
+
+    def __init__(self):
+        self._mensajes: list[tuple[str, str]] = []  # (url, text)
+        self._documentos_con_error: set[str] = set()
+        self._permitidos: list[re.Pattern] = []
+
+    def vigilar(self, contexto) -> None:
+        contexto.on("console", self._consola)
+        contexto.on("weberror", self._excepcion)
+        contexto.on("response", self._respuesta)
+
+    def permitir(self, patron: str) -> None:
+        self._permitidos.append(re.compile(patron))
+
+    def _consola(self, mensaje) -> None:
+        if mensaje.type == "error":
+            self._mensajes.append(((mensaje.location or {}).get("url", ""), mensaje.text))
+
+    def _excepcion(self, error) -> None:
+        url = error.page.url if error.page else ""
+        self._mensajes.append((url, f"Excepción no capturada: {error.error}"))
+
+    def _respuesta(self, respuesta) -> None:
+        peticion = respuesta.request
+        if (
+            respuesta.status >= 400
+            and peticion.is_navigation_request()
+            and peticion.frame.parent_frame is None
+        ):
+            self._documentos_con_error.add(respuesta.url)
+
+    @property
+    def errores(self) -> list[str]:
+        errores = []
+        for url, texto in self._mensajes:
+            if texto.startswith(self.FALLO_DE_CARGA) and url in self._documentos_con_error:
+                continue
+            linea = f"{url}: {texto}" if url else texto
+            if not any(p.search(linea) for p in self._permitidos):
+                errores.append(linea)
+        return errores
+
+
+@pytest.fixture
+def consola():
+    """The console errors of this test's pages; the test fails at teardown if there is any."""
+    vigia = ErroresDeConsola()
+    yield vigia
+    errores = vigia.errores
+    if errores:
+        lista = "\n".join(f"  - {e}" for e in errores)
+        pytest.fail(
+            f"El navegador registró {len(errores)} error(es) en la consola durante la prueba "
+            f"(las pruebas de navegador no admiten ninguno):\n{lista}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def new_context(consola, new_context):
+    """pytest-playwright's context factory (used by ``context`` and ``page``), with every
+    context it creates watched by ``consola``. (``consola`` is set up first, so that it is
+    checked after pytest-playwright has closed the contexts and delivered their last events.)"""
+
+    def crear(**kwargs):
+        contexto = new_context(**kwargs)
+        consola.vigilar(contexto)
+        return contexto
+
+    return crear
