@@ -9,7 +9,6 @@ safe is kept, anything else has ``& < > " '`` escaped), without the lazy-string 
 makes ``django.utils.html.escape`` cost more than the formatting itself in a loop.
 """
 
-import html
 import re
 import unicodedata
 from datetime import datetime
@@ -21,17 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, slugify
 
-
-def escapar(valor) -> str:
-    """``conditional_escape(valor)``: its own HTML if it is safe, else the escaped text."""
-    tipo = type(valor)
-    if tipo is str:  # the usual case first: plain text
-        return html.escape(valor)
-    if tipo is int:  # nothing to escape in a number
-        return str(valor)
-    if hasattr(valor, "__html__"):
-        return valor.__html__()
-    return html.escape(str(valor))
+from .widgets import escapar
 
 
 def formato(plantilla: str, *valores) -> SafeString:

@@ -33,7 +33,13 @@ from django.utils.safestring import SafeData, mark_safe
 def escapar(valor) -> str:
     """``django.utils.html.conditional_escape`` without the lazy-string check wrapped around
     ``escape`` on every call (a good part of drawing a formset): ``html.escape``, the same
-    entities as Django's, unless the value is already safe (``__html__``)."""
+    entities as Django's, unless the value is already safe (``__html__``). Also the escaping
+    of ``pmggt.fragmentos``."""
+    tipo = type(valor)
+    if tipo is str:  # the usual case first: plain text
+        return html.escape(valor)
+    if tipo is int:  # nothing to escape in a number
+        return str(valor)
     if isinstance(valor, Promise):
         valor = str(valor)
     if hasattr(valor, "__html__"):
