@@ -19,7 +19,7 @@ from pmggt.models import Centro
 from pmggt.texto import normalizar
 from pmggt.workflow import DatosInvalidos
 
-from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2
+from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2, causales_de
 from .models import (
     Cliente,
     Diagnostico,
@@ -30,6 +30,7 @@ from .models import (
     ObjetivoEstrategico,
     ProductoEstrategico,
     SistemaInformacion,
+    unir_causales,
 )
 
 NUMERO = re.compile(r"^\d{1,3}(\.\d{1,3}){0,2}$")
@@ -208,6 +209,13 @@ def _cuadro1(diagnostico, filas, centro, de_numeros) -> None:
         c = centro(codigo)
         previas = existentes.pop(c.pk if c else None, [])
         for orden, fila in enumerate(grupo, start=1):
+            # 0–3 causales per row (a version frozen earlier has one "causal": causales_de).
+            desconocidas = set(causales_de(fila)) - set(CAUSALES)
+            if desconocidas:
+                raise DatosInvalidos(
+                    f"Cuadro I N°1, región {codigo or 'del Servicio'}: causales desconocidas: "
+                    f"{', '.join(sorted(desconocidas))}."
+                )
             objeto = (
                 previas[orden - 1]
                 if orden <= len(previas)
@@ -217,7 +225,8 @@ def _cuadro1(diagnostico, filas, centro, de_numeros) -> None:
                 objeto,
                 centro=c,
                 orden=orden,
-                causal=fila["causal"],
+                producto_texto=normalizar(fila.get("producto_texto")),
+                causales=unir_causales(causales_de(fila)),
                 **{campo: normalizar(fila.get(campo)) for campo in CAMPOS_CUADRO1},
             )
             _enlazar(objeto.productos, de_numeros(fila.get("productos", [])))

@@ -13,8 +13,9 @@ The canonical content (what a version freezes, what reports and Excel read) is a
   "clientes": [{"numero": int, "nombre": str, "productos": ["1", "2.1"]}],
   "regiones": [{"codigo": "I" | null, "nombre": str, "centro": str}], # north to south;
                                    # one entry with codigo null for a Servicio without Centros
-  "cuadro1": [{"id": int, "region": "I" | null, "productos": ["1", "1.1"],
-               "causal": "diseno" | "coordinacion" | "acceso",
+  "cuadro1": [{"id": int, "region": "I" | null, "producto_texto": str,  # column (1) as written
+               "productos": ["1", "1.1"],                                 # linked products
+               "causales": ["diseno" | "coordinacion" | "acceso"],        # printed order; may be []
                "avance": str, "mejora": str, "medidas": str, "objetivo": str}],  # in order
   "cuadro2": {"no_pertinente": bool, "motivo": str,
               "filas": [{"id": int, "region": "I" | null,
@@ -26,6 +27,8 @@ The canonical content (what a version freezes, what reports and Excel read) is a
 }
 
 Versions frozen before a key existed simply lack it: readers use .get() with defaults.
+Versions frozen before December 2026 have one "causal" per Cuadro I N°1 row instead of
+"causales" and no "producto_texto": read rows through ``causales_de`` (never f["causales"]).
 """
 
 from dataclasses import dataclass
@@ -52,9 +55,72 @@ from .models import (
     ObjetivoEstrategico,
     ProductoEstrategico,
     SistemaInformacion,
+    lista_causales,
 )
 
 CAMPOS_CUADRO1 = ["avance", "mejora", "medidas", "objetivo"]
+
+
+ETIQUETA_PRODUCTO_TEXTO = "Producto/subproductos estratégicos"
+
+
+def nombre_fila(fila: dict) -> str:
+    """How a Cuadro I N°1 row is named in messages: the start of its column (1) text, as the
+    page and the print show it, else its linked products' numbers."""
+    texto = " ".join((fila.get("producto_texto") or "").split())
+    if texto:
+        return f"«{texto[:40].rstrip()}…»" if len(texto) > 40 else f"«{texto}»"
+    if fila.get("productos"):
+        return ", ".join(fila["productos"])
+    return "fila sin producto"
+
+
+def encabezados_causal(filas: list[dict]) -> list[str]:
+    """The causal heading each Cuadro I N°1 row of one region prints at the top of its column
+    (2), as the web page and the PDF show it: the labels of its causales (joined with " · ")
+    on the first row of a run of consecutive rows with the same causales, "" on the rest of the
+    run and on rows with no causal (a Servicio that does not group its rows by causal).
+
+    A row covering several causales whose column (2) already names each of them (the Servicio
+    wrote one sub-heading per causal inside the cell, as Atacama's first row in seed 004) prints
+    no heading of its own: it would say the same thing twice."""
+    etiquetas = dict(Causal.choices)
+    resultado, anterior = [], None
+    for fila in filas:
+        codigos = causales_de(fila)
+        if codigos and codigos != anterior and not _nombra_sus_causales(fila, codigos):
+            resultado.append(" · ".join(etiquetas[c] for c in codigos if c in etiquetas))
+        else:
+            resultado.append("")
+        anterior = codigos
+    return resultado
+
+
+# What a Servicio's own sub-heading of each causal always says (seeds 000 and 004: "Asociado(s)
+# al diseño y/o características…", "En materia de coordinación y/o complementariedad…",
+# "Asociado(s) a la reducción de inequidad territorial…").
+_PALABRAS_CAUSAL = {
+    "diseno": "diseño",
+    "coordinacion": "coordinación",
+    "acceso": "inequidad territorial",
+}
+
+
+def _nombra_sus_causales(fila: dict, codigos: list[str]) -> bool:
+    if len(codigos) < 2:
+        return False
+    avance = (fila.get("avance") or "").lower()
+    return all(_PALABRAS_CAUSAL[c] in avance for c in codigos if c in _PALABRAS_CAUSAL)
+
+
+def causales_de(fila: dict) -> list[str]:
+    """The causal codes of a Cuadro I N°1 row of canonical content, also of a version frozen
+    when a row had exactly one "causal"."""
+    if "causales" in fila:
+        return list(fila.get("causales") or [])
+    return [fila["causal"]] if fila.get("causal") else []
+
+
 CAMPOS_CUADRO2 = ["medidas_jefatura", "medidas_gore", "objetivo"]
 ETIQUETAS_CUADRO1 = {
     "avance": "Avance existente aplicando la PT",
@@ -73,11 +139,11 @@ ETIQUETAS_CUADRO2 = {
 #
 # The content is made of ten tables (the Diagnóstico, its lists, the three many-to-many links)
 # plus the Servicio and its Centros. ``cargar`` reads them all in one UNION ALL query whose
-# every branch has the same columns: (table, id, 5 integers, 5 texts), NULL where a table has
+# every branch has the same columns: (table, id, 5 integers, 6 texts), NULL where a table has
 # fewer; rows are then ordered here as each model orders them.
 
 _ENTEROS = 5
-_TEXTOS = 5
+_TEXTOS = 6
 (
     _DIAGNOSTICO,
     _OBJETIVO,
@@ -147,7 +213,7 @@ def _consulta(servicio_id: int, *, documento_id=None, diagnostico_id=None):
             _FILA1,
             "pk",
             ["orden", "centro_id"],
-            ["causal", *CAMPOS_CUADRO1],
+            ["causales", "producto_texto", *CAMPOS_CUADRO1],
         ),
         _rama(
             FilaCuadro2.objects.filter(**d),
@@ -424,8 +490,9 @@ def cargar(documento: Documento) -> Carga:
             pk,
             orden=e[0],
             centro_id=e[1],
-            causal=t[0],
-            **dict(zip(CAMPOS_CUADRO1, t[1:], strict=True)),
+            causales=t[0],
+            producto_texto=t[1],
+            **dict(zip(CAMPOS_CUADRO1, t[2:], strict=True)),
         )
         for pk, e, t in tablas[_FILA1]
     ]
@@ -524,8 +591,9 @@ def contenido_de(carga: Carga) -> dict:
             {
                 "id": f.pk,
                 "region": carga.codigo(f.centro_id),
+                "producto_texto": f.producto_texto,
                 "productos": numeros("f", f.pk),
-                "causal": f.causal,
+                "causales": lista_causales(f.causales),
                 **{campo: getattr(f, campo) for campo in CAMPOS_CUADRO1},
             }
             for f in carga.filas_cuadro1
@@ -607,12 +675,25 @@ def aplanar(contenido: dict) -> list[tuple[str, str, str]]:
         )
     for f in contenido.get("cuadro1", []):
         region = f"región {f['region']}" if f["region"] else "Servicio"
-        prefijo = f"Cuadro I N°1 · {region} · {', '.join(f['productos']) or 'sin producto'}"
+        # The linked products' numbers, else the start of column (1) as written.
+        nombre = ", ".join(f["productos"]) or nombre_fila(f).removeprefix("fila ")
+        prefijo = f"Cuadro I N°1 · {region} · {nombre}"
+        nombres = " y ".join(causales[c] for c in causales_de(f) if c in causales)
+        if nombres:
+            prefijo = f"{prefijo} · {nombres}"
+        if f.get("producto_texto"):
+            filas.append(
+                (
+                    f"c1:{f['id']}:producto",
+                    f"{prefijo} · {ETIQUETA_PRODUCTO_TEXTO}",
+                    f["producto_texto"],
+                )
+            )
         for campo in CAMPOS_CUADRO1:
             filas.append(
                 (
                     f"c1:{f['id']}:{campo}",
-                    f"{prefijo} · {causales.get(f['causal'], '')} · {ETIQUETAS_CUADRO1[campo]}",
+                    f"{prefijo} · {ETIQUETAS_CUADRO1[campo]}",
                     f[campo],
                 )
             )
@@ -661,11 +742,8 @@ def faltantes_por_region(contenido: dict) -> dict:
         for f in filas1:
             vacias = [ETIQUETAS_CUADRO1[c] for c in CAMPOS_CUADRO1 if not f[c].strip()]
             if vacias:
-                faltan.append(
-                    f"Cuadro I N°1, {', '.join(f['productos']) or 'fila sin producto'}: "
-                    + ", ".join(vacias)
-                )
-            if not f["productos"]:
+                faltan.append(f"Cuadro I N°1, {nombre_fila(f)}: " + ", ".join(vacias))
+            if not f["productos"] and not (f.get("producto_texto") or "").strip():
                 faltan.append("Cuadro I N°1: una fila no indica su producto")
         if not cuadro2.get("no_pertinente"):
             filas2 = {
@@ -680,13 +758,10 @@ def faltantes_por_region(contenido: dict) -> dict:
 
 
 def validar_envio(documento) -> list[str]:
-    datos = contenido(documento)
-    errores = []
-    if not datos["mision"].strip():
-        errores.append("Falta la misión institucional.")
-    if not datos["objetivos_estrategicos"]:
-        errores.append("Debe registrar al menos un objetivo estratégico.")
-    return errores
+    """Why it cannot be sent: the blocking items of the send checklist (diagnostico.envio)."""
+    from .envio import bloqueos
+
+    return bloqueos(documento, contenido(documento))
 
 
 def _producto_en_pagina(p: dict, observaciones: list) -> dict:
@@ -1006,7 +1081,7 @@ def faltantes_de_partes(partes) -> dict:
             _FILA1,
             "pk",
             ["diagnostico__documento_id", "centro_id", "orden"],
-            CAMPOS_CUADRO1,
+            ["producto_texto", *CAMPOS_CUADRO1],
         ),
         _rama(
             FilaCuadro2.objects.filter(**de_las_partes),
@@ -1031,7 +1106,7 @@ def faltantes_de_partes(partes) -> dict:
         if tabla == _DIAGNOSTICO:
             no_pertinente[enteros[0]] = bool(enteros[1])
         elif tabla == _FILA1:
-            campos = dict(zip(CAMPOS_CUADRO1, textos, strict=False))
+            campos = dict(zip(["producto_texto", *CAMPOS_CUADRO1], textos, strict=False))
             filas1.append((enteros[0], enteros[1], enteros[2] or 0, pk, campos))
         elif tabla == _FILA2:
             campos = dict(zip(["informacion", *CAMPOS_CUADRO2], textos, strict=False))

@@ -31,6 +31,8 @@ from .models import (
     ObjetivoEstrategico,
     ProductoEstrategico,
     SistemaInformacion,
+    lista_causales,
+    unir_causales,
 )
 
 INFORMACION = list(FilaCuadro2.Informacion.values)
@@ -365,6 +367,25 @@ class _Texto:
 # --- Rows with their story -----------------------------------------------------------------------
 
 
+def _causales(rng) -> str:
+    """A Cuadro I N°1 row's causales as Servicios group them: mostly one, sometimes two or all
+    three in one row, sometimes none (a Servicio that does not group by causal)."""
+    cuantas = rng.choices([0, 1, 2, 3], weights=[8, 72, 15, 5])[0]
+    return unir_causales(rng.sample(CAUSALES, k=cuantas))
+
+
+def _columna_1(rng, productos) -> str:
+    """Column (1) as a Servicio writes it from its products ("Producto: 1. Nombre" and a
+    "Subproducto: 1.1 Nombre" line each), or nothing (the linked products are printed then)."""
+    if rng.random() < 0.25:
+        return ""
+    lineas = []
+    for p in sorted(productos, key=lambda p: [int(n) for n in p.objeto.numero.split(".")]):
+        tipo = "Producto" if "." not in p.objeto.numero else "Subproducto"
+        lineas.append(f"{tipo}: {p.objeto.numero} {p.ultimo['nombre']}")
+    return "\n".join(lineas)
+
+
 class _Fila:
     """A content row and its states: (when, who, changeable values), the first one its creation."""
 
@@ -548,13 +569,17 @@ class _Escritor:
             else:
                 filas = rng.choices([1, 2, 3], weights=[85, 13, 2])[0]
             for orden in range(1, filas + 1):
+                vinculados = rng.sample(
+                    aplican, k=min(len(aplican), rng.choices([1, 2], [75, 25])[0])
+                )
                 d.cuadro1.append(
                     _Fila(
                         escala.instancia(
                             FilaCuadro1,
                             centro_id=centro.pk if centro else None,
                             orden=orden,
-                            causal=rng.choice(CAUSALES),
+                            producto_texto=_columna_1(rng, vinculados),
+                            causales=_causales(rng),
                         ),
                         momento(),
                         autor,
@@ -564,7 +589,7 @@ class _Escritor:
                             "medidas": texto.medidas(),
                             "objetivo": texto.objetivo(region),
                         },
-                        rng.sample(aplican, k=min(len(aplican), rng.choices([1, 2], [75, 25])[0])),
+                        vinculados,
                         centro=centro,
                     )
                 )
@@ -676,7 +701,12 @@ class _Escritor:
 
     def _producto(self, d, numero, nombre, padre, orden, fecha, gt) -> _Fila:
         rng = self.rng
-        aplica = rng.choices(["aplica", "no_aplica", ""], [70, 20, 10])[0]
+        # A product says whether it applies the perspectiva territorial (sending requires it,
+        # diagnostico.envio); a subproduct may leave it «Sin definir» and follow its parent.
+        if padre is None:
+            aplica = rng.choices(["aplica", "no_aplica"], [78, 22])[0]
+        else:
+            aplica = rng.choices(["aplica", "no_aplica", ""], [70, 20, 10])[0]
         causales = rng.sample(CAUSALES, k=rng.randint(1, 3)) if aplica == "aplica" else []
         fila = _Fila(
             escala.instancia(ProductoEstrategico, numero=numero, orden=orden),
@@ -736,7 +766,8 @@ class _Escritor:
                         FilaCuadro1,
                         centro_id=centro.pk if centro else None,
                         orden=orden,
-                        causal=rng.choice(CAUSALES),
+                        producto_texto=modelo.objeto.producto_texto,
+                        causales=_causales(rng),
                     ),
                     _entre(rng, desde, hasta),
                     autores.get(centro.pk, gt) if centro else gt,
@@ -935,8 +966,9 @@ def contenido_en(d: _Doc, momento) -> dict:
             {
                 "id": f.objeto.pk,
                 "region": _codigo(f.centro),
+                "producto_texto": f.objeto.producto_texto,
                 "productos": _numeros(f.m2m),
-                "causal": f.objeto.causal,
+                "causales": lista_causales(f.objeto.causales),
                 **{campo: v[campo] for campo in CAMPOS_CUADRO1},
             }
             for f, v in cuadro1

@@ -3,7 +3,7 @@
 from pmggt.etapas import EtapaDef
 from pmggt.models import Documento
 
-from . import contenido, demo, escala, excel, informes
+from . import contenido, demo, envio, escala, excel, informes
 from .models import Diagnostico
 
 ETAPA = EtapaDef(
@@ -15,6 +15,8 @@ ETAPA = EtapaDef(
     contenido=contenido.contenido,
     aplanar=contenido.aplanar,
     validar_envio=contenido.validar_envio,
+    lista_envio=envio.lista_envio,
+    partes_de_campos=envio.partes_de_campos,
     plantilla="diagnostico/_contenido.html",
     contexto=contenido.contexto,
     historiales=contenido.historiales,

@@ -1,18 +1,28 @@
 """Excel (xlsx) export and import of Cuadro I N°1 and Cuadro I N°2, with openpyxl.
 
-Export: one sheet per region and cuadro ("C1 I", "C2 I"…, "C1 Servicio" for a Servicio without
-Centros), two consolidated sheets with every region and an "Instrucciones" sheet (last) that
-also holds the lists used by the data validations. The content read is the live content in
-Borrador, else the frozen content of the current version (as the PDF does).
+Export: one sheet per region and cuadro ("C1 I", "C2 I"…; a regional Servicio without Centros
+names its part by its region, "C1 II", as its PDFs do; a national one "C1 Servicio"), two
+consolidated sheets with every region, an "Identificación" sheet with the Diagnóstico's
+Cuadro I N°2 declaration (no pertinente and its motivo) and an "Instrucciones" sheet (last) that
+also holds the lists used by the data validations and the Diagnóstico's products. The content
+read is the live content in Borrador, else the frozen content of the current version (as the
+PDF does).
+
+Each per-region sheet follows the printed cuadro: Cuadro I N°1 has columns A–E = (1)–(5) with
+the printed headers (a 5-column table copied from the Servicio's Word cuadro pastes as one
+block), then «Causales» (several, separated by «;»), «Productos vinculados» and the row ID last;
+Cuadro I N°2 has Información, (1)–(3) and ID. Columns are found by header, so a workbook of the
+earlier layout (ID first, one «Causal» column, no column (1)) still imports.
 
 The workbook is written in openpyxl's write-only mode (rows streamed, styles prebuilt once per
 workbook) with two queries for its data: the content (one query, ``contenido``) and the huellas
 of every part (``_ultimas_ediciones``).
 
-Import reads only the per-region sheets and is all-or-nothing: every row of every sheet is
-validated first; any error raises ``ErrorImportacion`` with the list of errors (hoja, fila,
-columna, mensaje) and nothing changes. For each imported sheet, rows with ID update that row,
-rows without ID are created and rows of that region absent from the sheet are deleted; the
+Import reads the per-region sheets and the «Identificación» sheet and is all-or-nothing: every
+row of every sheet is validated first; any error raises ``ErrorImportacion`` with the list of
+errors (hoja, fila, columna, mensaje) and nothing changes. For each imported sheet, rows with
+ID update that row, rows without ID are created (one without its product shares the row
+above's, as a merged Word cell) and rows of that region absent from the sheet are deleted; the
 order of Cuadro I N°1 follows the sheet. Only rows that change are written, in bulk and with
 their history (``_Escritura``): each changed row gets one history record naming the importer,
 in a number of queries that does not grow with the rows or the sheets.
@@ -27,7 +37,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from django.db.models import Max, Value
+from django.db.models import IntegerField, Max, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from openpyxl.utils import get_column_letter
@@ -43,8 +53,15 @@ from pmggt.models import Documento
 from pmggt.texto import normalizar
 from pmggt.versiones import contenido_para, contenido_publicado
 
-from .contenido import CAMPOS_CUADRO2, cargar, centros_del_documento
-from .models import Causal, FilaCuadro1, FilaCuadro2
+from .contenido import CAMPOS_CUADRO2, cargar, causales_de, centros_del_documento
+from .models import (
+    CAUSALES_ORDEN,
+    Causal,
+    Diagnostico,
+    FilaCuadro1,
+    FilaCuadro2,
+    unir_causales,
+)
 
 Estado = Documento.Estado
 Informacion = FilaCuadro2.Informacion
@@ -57,29 +74,60 @@ FILA_ENCABEZADO = x.FILA_ENCABEZADO
 SERVICIO = x.SERVICIO
 CONSOLIDADO = x.CONSOLIDADO
 
-C1_PRODUCTOS = "Productos (N°, separados por coma)"
-C1_CAUSAL = "Causal"
+# The printed cuadro's columns first, in its order and with its headers (a table copied from
+# the Servicio's Word cuadro pastes into A–E as one block), then what the print does not show:
+# the causales and the linked products; the row ID last (empty: a new row).
+C1_PRODUCTO_TEXTO = "Producto/subproductos estratégicos (1)"
+C1_CAUSALES = "Causales"
+C1_PRODUCTOS = "Productos vinculados (N°, separados por coma)"
 # (column name, content key, width)
 COLUMNAS_C1 = [
-    (ID, "id", 8),
-    (C1_PRODUCTOS, "productos", 16),
-    (C1_CAUSAL, "causal", 30),
+    (C1_PRODUCTO_TEXTO, "producto_texto", 40),
     ("Avance existente aplicando la PT (2)", "avance", 45),
     ("Mejora prevista que se proyecta lograr (3)", "mejora", 45),
     ("Medidas necesarias que acompañen las mejoras (4)", "medidas", 45),
     ("Objetivo recomendado al Plan GT (5)", "objetivo", 45),
+    (C1_CAUSALES, "causales", 32),
+    (C1_PRODUCTOS, "productos", 18),
+    (ID, "id", 8),
 ]
 C2_INFORMACION = "Información"
 COLUMNAS_C2 = [
-    (ID, "id", 8),
     (C2_INFORMACION, "informacion", 32),
-    ("Medidas para proveer información a la jefatura regional", "medidas_jefatura", 50),
-    ("Medidas para proveer información al GORE", "medidas_gore", 50),
-    ("Objetivo recomendado al plan", "objetivo", 50),
+    ("Medidas para proveer información a la jefatura regional (1)", "medidas_jefatura", 50),
+    ("Medidas para proveer información al GORE (2)", "medidas_gore", 50),
+    ("Objetivo recomendado al plan (3)", "objetivo", 50),
+    (ID, "id", 8),
 ]
+# The names an earlier layout (ID first, one "Causal" column, no column (1)) gave the columns:
+# a workbook exported before still imports (its rows keep their column (1) text).
+ALTERNATIVAS = {
+    "C1": {"causales": ("Causal",), "productos": ("Productos (N°, separados por coma)",)},
+    "C2": {},
+}
+OPCIONALES = {"C1": frozenset({"producto_texto"}), "C2": frozenset()}
 TITULOS = {"C1": "Cuadro I N°1", "C2": "Cuadro I N°2"}
 COLUMNAS = {"C1": COLUMNAS_C1, "C2": COLUMNAS_C2}
 NOMBRE_LISTA = {"C1": "Lista_Causales", "C2": "Lista_Informacion"}
+# Short names a Servicio may write for a causal (besides its code and its full label).
+CAUSALES_CORTAS = {
+    "diseno": Causal.DISENO,
+    "diseño": Causal.DISENO,
+    "coordinacion": Causal.COORDINACION,
+    "coordinación": Causal.COORDINACION,
+    "complementariedad": Causal.COORDINACION,
+    "acceso": Causal.ACCESO,
+    "inequidad": Causal.ACCESO,
+    "inequidad territorial": Causal.ACCESO,
+}
+
+# The sheet with the Diagnóstico's own declarations that the workbook may change: whether
+# Cuadro I N°2 is pertinent, and why not (the Servicio's part: the Encargado/a GT's).
+HOJA_IDENTIFICACION = "Identificación"
+NO_PERTINENTE = "Cuadro I N°2 no pertinente"
+MOTIVO = "Motivo de no pertinencia del Cuadro I N°2"
+SI, NO = "Sí", "No"
+COLUMNAS_IDENTIFICACION = [("Dato", "dato", 45), ("Valor", "valor", 80)]
 
 
 # --- Content to export -------------------------------------------------------------------------
@@ -105,6 +153,15 @@ def _regiones(datos: dict) -> list[dict]:
     return regiones
 
 
+def _codigo_propio(documento, datos: dict) -> str | None:
+    """The region code of a regional Servicio without Centros, else None: its only part is that
+    region's, and its sheets, downloads and PDFs all name it by that code ("C1 II")."""
+    if any(r["codigo"] is not None for r in datos.get("regiones") or []):
+        return None
+    servicio = documento.servicio
+    return servicio.region.codigo if servicio.region_id else None
+
+
 # --- Writing ---------------------------------------------------------------------------------
 
 
@@ -114,7 +171,9 @@ def _valor_celda(cuadro: str, clave: str, fila: dict, etiquetas: dict):
         return valor
     if clave == "productos":
         return ", ".join(valor or [])
-    if clave in ("causal", "informacion"):
+    if clave == "causales":
+        return "; ".join(etiquetas.get(c, c) for c in causales_de(fila))
+    if clave == "informacion":
         return etiquetas.get(valor, valor or "")
     return valor or ""
 
@@ -131,28 +190,61 @@ def _filas(datos: dict, cuadro: str) -> list[dict]:
     return list((datos.get("cuadro2") or {}).get("filas", []))
 
 
+def _columna(cuadro: str, clave: str) -> int:
+    return next(i for i, (_n, k, _a) in enumerate(COLUMNAS[cuadro], start=1) if k == clave)
+
+
 def _validacion(ws, cuadro: str, desde: int, hasta: int):
-    columna = 3 if cuadro == "C1" else 2
-    letra = get_column_letter(columna)
-    nombre = "causal" if cuadro == "C1" else "tipo de información"
-    dv = DataValidation(
-        type="list",
-        formula1=NOMBRE_LISTA[cuadro],
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Valor no válido",
-        error=f"Elija un valor de la lista ({nombre}).",
-        showInputMessage=True,
-        promptTitle=nombre.capitalize(),
-        prompt="Elija un valor de la lista.",
-    )
+    """The list of values of the choice column. Cuadro I N°1's «Causales» may hold several
+    (typed, separated by «;»): its list is a hint, not a rule, and the import checks them."""
+    if cuadro == "C1":
+        letra = get_column_letter(_columna("C1", "causales"))
+        dv = DataValidation(
+            type="list",
+            formula1=NOMBRE_LISTA["C1"],
+            allow_blank=True,
+            showErrorMessage=False,
+            showInputMessage=True,
+            promptTitle="Causales (una o varias)",
+            prompt=(
+                "Elija una de la lista o escriba varias separadas por «;» o en líneas "
+                "distintas (Alt+Enter). Déjela vacía si el Servicio no agrupa sus filas por "
+                "causal. Vea la hoja Instrucciones."
+            ),
+        )
+    else:
+        letra = get_column_letter(_columna("C2", "informacion"))
+        dv = DataValidation(
+            type="list",
+            formula1=NOMBRE_LISTA["C2"],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Valor no válido",
+            error="Elija un valor de la lista (tipo de información).",
+            showInputMessage=True,
+            promptTitle="Tipo de información",
+            prompt="Elija un valor de la lista.",
+        )
     dv.add(f"{letra}{desde}:{letra}{hasta}")
     ws.data_validations.append(dv)  # what add_data_validation does (absent on write-only sheets)
 
 
-def _hoja_region(wb, documento, datos, cuadro: str, region: dict, filas: list):
-    if region["codigo"] is None:
+SIN_PRODUCTOS = (
+    "Este Diagnóstico aún no tiene productos estratégicos registrados: escriba el producto en "
+    "la columna (1) y deje vacía «Productos vinculados», o registre primero los productos "
+    "estratégicos en la sección Productos del Diagnóstico («Productos estratégicos y "
+    "perspectiva territorial») y descargue de nuevo este archivo."
+)
+
+
+def _hoja_region(wb, documento, datos, cuadro: str, region: dict, filas: list, propio):
+    codigo = region["codigo"] or propio
+    if region["codigo"] is None and propio is None:
         lugar = f"{documento.servicio.nombre} (cuadro del Servicio)"
+    elif region["codigo"] is None:
+        lugar = (
+            f"Región {propio} – {documento.servicio.region.nombre} · {documento.servicio.nombre}"
+        )
     else:
         lugar = f"Región {region['codigo']} – {region['nombre']}"
         if region.get("centro"):
@@ -163,11 +255,14 @@ def _hoja_region(wb, documento, datos, cuadro: str, region: dict, filas: list):
         extra = "Cuadro I N°2 declarado no pertinente"
         if cuadro2.get("motivo"):
             extra += f": {cuadro2['motivo']}"
+        extra += f" (se declara en la hoja «{HOJA_IDENTIFICACION}»)"
+    elif cuadro == "C1" and not datos.get("productos"):
+        extra = SIN_PRODUCTOS
     etiquetas = _etiquetas(cuadro)
     ws, ultima = x.hoja_tabla(
         wb,
         documento,
-        _hoja(cuadro, region["codigo"]),
+        _hoja(cuadro, codigo),
         f"{TITULOS[cuadro]} · {lugar}",
         COLUMNAS[cuadro],
         filas,
@@ -178,8 +273,11 @@ def _hoja_region(wb, documento, datos, cuadro: str, region: dict, filas: list):
     return ws
 
 
-def _hoja_consolidada(wb, documento, datos, cuadro: str, regiones: list[dict]):
+def _hoja_consolidada(wb, documento, datos, cuadro: str, regiones: list[dict], propio):
     etiquetas = _etiquetas(cuadro)
+    nombres = {r["codigo"]: _nombre_region(r) for r in regiones}
+    if propio is not None and None in nombres:
+        nombres[None] = f"{propio} – {documento.servicio.region.nombre}"
     return x.hoja_consolidada(
         wb,
         documento,
@@ -188,26 +286,84 @@ def _hoja_consolidada(wb, documento, datos, cuadro: str, regiones: list[dict]):
         COLUMNAS[cuadro],
         _filas(datos, cuadro),
         lambda fila, clave: _valor_celda(cuadro, clave, fila, etiquetas),
-        {r["codigo"]: _nombre_region(r) for r in regiones},
+        nombres,
     )
+
+
+def _hoja_identificacion(wb, documento, datos):
+    """The Diagnóstico's declarations the workbook may change (``NO_PERTINENTE``, ``MOTIVO``),
+    with the Servicio and year for reference."""
+    cuadro2 = datos.get("cuadro2") or {}
+    filas = [
+        ("Servicio", documento.servicio.nombre),
+        ("Año", str(documento.ciclo.anio)),
+        (NO_PERTINENTE, SI if cuadro2.get("no_pertinente") else NO),
+        (MOTIVO, cuadro2.get("motivo") or ""),
+    ]
+    ws, _ultima = x.hoja_tabla(
+        wb,
+        documento,
+        HOJA_IDENTIFICACION,
+        "Identificación del Diagnóstico",
+        COLUMNAS_IDENTIFICACION,
+        filas,
+        lambda fila, clave: fila[0] if clave == "dato" else fila[1],
+        extra=(
+            f"Escriba «{SI}» o «{NO}» en «{NO_PERTINENTE}» y, si es «{SI}», su motivo. "
+            "Servicio y año son informativos: no se importan."
+        ),
+    )
+    dv = DataValidation(
+        type="list",
+        formula1=f'"{SI},{NO}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Valor no válido",
+        error=f"Escriba {SI} o {NO}.",
+    )
+    dv.add(f"B{FILA_ENCABEZADO + 3}")
+    ws.data_validations.append(dv)
+    return ws
 
 
 INSTRUCCIONES = [
     "Cada región tiene una hoja «C1 <región>» (Cuadro I N°1) y otra «C2 <región>» (Cuadro I "
-    "N°2); un Servicio sin Centros regionales tiene las hojas «C1 Servicio» y «C2 Servicio».",
+    "N°2). Un Servicio regional sin Centros usa el código de su región (por ejemplo «C1 II», "
+    "como en sus PDF); un Servicio nacional sin Centros tiene «C1 Servicio» y «C2 Servicio».",
     "Las hojas «C1 Consolidado» y «C2 Consolidado» reúnen todas las regiones solo para consulta: "
     "no se importan.",
-    "Al importar, cada hoja de región reemplaza el cuadro de esa región: las filas con ID "
-    "actualizan esa fila, las filas sin ID se agregan y las filas existentes de la región que no "
-    "aparezcan en la hoja se eliminan. Las regiones cuyas hojas no estén en el archivo no cambian: "
-    "puede eliminar del archivo las hojas que no edite.",
-    "No modifique la columna ID. Para agregar una fila, escríbala con el ID vacío; para eliminar "
-    "una fila, borre la fila completa de la hoja.",
-    "Productos: escriba los N° de los productos del Diagnóstico separados por coma (por "
-    "ejemplo: 1, 1.1, 2). La lista de productos está al final de esta hoja.",
-    "Causal (Cuadro I N°1) e Información (Cuadro I N°2): elija uno de los valores de la lista. "
-    "El Cuadro I N°2 admite una sola fila por tipo de información en cada región.",
-    "El orden de las filas del Cuadro I N°1 será el de la hoja.",
+    "Cuadro I N°1: las columnas A a E son las del cuadro impreso, en su orden: (1) Producto/"
+    "subproductos estratégicos, (2) Avance existente aplicando la PT, (3) Mejora prevista, "
+    "(4) Medidas necesarias y (5) Objetivo recomendado al Plan GT. Puede copiar la tabla de 5 "
+    "columnas de su cuadro en Word (sin la fila de títulos) y pegarla desde la celda A6 de la "
+    "hoja de su región: cada fila pegada, sin ID, es una fila nueva.",
+    "Si una celda de Word tiene varios párrafos, Excel puede repartirlos en filas distintas al "
+    "pegar: revise la hoja antes de importar, o pegue ese texto dentro de la celda (doble clic o "
+    "F2, y Ctrl+V).",
+    "Columna (1): escriba el producto como lo escribe el Servicio, por ejemplo «Producto: 1. "
+    "Sistema de Protección Social. Subproducto: 1.1 Chile Crece Contigo», con las "
+    "observaciones que quiera agregar. Una fila nueva con la columna (1) y «Productos "
+    "vinculados» vacías comparte el producto de la fila anterior (como las celdas combinadas "
+    "de un cuadro en Word).",
+    "Causales (columna F): una o varias de la lista de abajo, separadas por «;» o en líneas "
+    "distintas (también sirven las palabras diseño, coordinación y acceso). Déjela vacía si el "
+    "Servicio no agrupa sus filas por causal. El cuadro impreso muestra el título de la causal "
+    "una vez por cada grupo de filas seguidas con las mismas causales.",
+    "Productos vinculados (columna G): opcional; los N° de los productos del Diagnóstico "
+    "separados por coma (por ejemplo: 1, 1.1, 2). La lista de productos está al final de esta "
+    "hoja; un N° que no esté en ella es un error de su fila. Cada fila necesita la columna (1) "
+    "o al menos un producto vinculado.",
+    "ID (última columna): no la modifique. Las filas con ID actualizan esa fila; las filas sin "
+    "ID se agregan; para eliminar una fila, borre la fila completa de la hoja. El orden de las "
+    "filas del Cuadro I N°1 será el de la hoja.",
+    "Al importar, cada hoja de región reemplaza el cuadro de esa región: las filas existentes de "
+    "la región que no aparezcan en la hoja se eliminan. Las regiones cuyas hojas no estén en el "
+    "archivo no cambian: puede eliminar del archivo las hojas que no edite.",
+    "Cuadro I N°2: la columna A es el tipo de información (elija uno de la lista; una sola fila "
+    "por tipo en cada región); luego las columnas (1) a (3) del cuadro impreso y el ID.",
+    f"Cuadro I N°2 no pertinente: en la hoja «{HOJA_IDENTIFICACION}» escriba «{SI}» en «"
+    f"{NO_PERTINENTE}» y su motivo (obligatorio), o «{NO}». Solo el Encargado/a GT del "
+    "Servicio puede cambiarlo.",
     "Textos: para un salto de línea dentro de una celda use Alt+Enter; para una viñeta inicie la "
     "línea con «• ». Los textos se guardan tal cual (nunca como fórmulas).",
     "Las Encargadas y los Encargados de Centro solo pueden importar las hojas de su región: "
@@ -219,14 +375,11 @@ INSTRUCCIONES = [
 
 def _hoja_instrucciones(wb, documento, datos, productos_usados: set | None):
     listas = [
-        ("Valores de «Causal» (Cuadro I N°1)", list(Causal.labels), NOMBRE_LISTA["C1"]),
+        ("Valores de «Causales» (Cuadro I N°1)", list(Causal.labels), NOMBRE_LISTA["C1"]),
         ("Valores de «Información» (Cuadro I N°2)", list(Informacion.labels), NOMBRE_LISTA["C2"]),
     ]
-    productos = [
-        p
-        for p in datos.get("productos", [])
-        if productos_usados is None or p["numero"] in productos_usados
-    ]
+    todos = datos.get("productos", [])
+    productos = [p for p in todos if productos_usados is None or p["numero"] in productos_usados]
     if productos:
         listas.append(
             (
@@ -236,6 +389,8 @@ def _hoja_instrucciones(wb, documento, datos, productos_usados: set | None):
                 [p["numero"] for p in productos],
             )
         )
+    elif not todos:
+        listas.append(("Productos estratégicos del Diagnóstico (N° y nombre)", [SIN_PRODUCTOS]))
     x.hoja_instrucciones(
         wb, documento, "Instrucciones: Cuadros I N°1 y N°2", INSTRUCCIONES, listas=listas
     )
@@ -258,8 +413,9 @@ def exportar_cuadros(
     datos, version = contenido_para(documento, usuario)
     documento = x.como_leido(documento, version)
     regiones = _regiones(datos)
+    propio = _codigo_propio(documento, datos)
     if region is not None:
-        regiones = [r for r in regiones if _codigo_efectivo(r, documento) == region]
+        regiones = [r for r in regiones if (r["codigo"] or propio) == region]
         if not regiones:
             raise RegionNoEncontrada(f"La región {region} no corresponde a este documento.")
     wb = x.libro(solo_escritura=True)  # rows streamed: same cells, styles and settings
@@ -270,10 +426,13 @@ def exportar_cuadros(
     for r in regiones:
         for cuadro in ("C1", "C2"):
             filas = por_region.get((cuadro, r["codigo"]), [])
-            _hoja_region(wb, documento, datos, cuadro, r, filas)
+            _hoja_region(wb, documento, datos, cuadro, r, filas, propio)
     if region is None:
         for cuadro in ("C1", "C2"):
-            _hoja_consolidada(wb, documento, datos, cuadro, regiones)
+            _hoja_consolidada(wb, documento, datos, cuadro, regiones, propio)
+    identificacion = region is None or propio is not None
+    if identificacion:
+        _hoja_identificacion(wb, documento, datos)
     productos_usados = None
     if solo_productos_usados:
         codigos = {r["codigo"] for r in regiones}
@@ -285,12 +444,18 @@ def exportar_cuadros(
         }
     _hoja_instrucciones(wb, documento, datos, productos_usados)
     if version is None:  # the live draft: its import is checked against later edits
-        x.escribir_huellas(wb, _huellas_hojas(documento, regiones))
+        x.escribir_huellas(wb, _huellas_hojas(documento, regiones, propio, identificacion))
     servicio = documento.servicio
     return x.guardar(wb, f"Cuadros I N°1 y N°2 · {servicio.sigla} {documento.ciclo.anio}")
 
 
+# The part of ``HOJA_IDENTIFICACION`` in the huellas: the Diagnóstico row's own history.
+PARTE_DIAGNOSTICO = ("DX", None)
+
+
 def _historiales_hoja(diagnostico_id: int, cuadro: str, centro_id) -> list:
+    if cuadro == PARTE_DIAGNOSTICO[0]:
+        return [Diagnostico.history.filter(id=diagnostico_id)]
     modelo = FilaCuadro1 if cuadro == "C1" else FilaCuadro2
     return [modelo.history.filter(diagnostico_id=diagnostico_id, centro_id=centro_id)]
 
@@ -299,11 +464,13 @@ def _ultimas_ediciones(*, documento_id=None, diagnostico_id=None) -> dict:
     """{(cuadro, Centro id or None): newest history_date} of every part of the document (or of
     the Diagnóstico) with history, in one query: ``concurrencia.huella`` of
     ``_historiales_hoja`` for every part at once (a part without history is absent: its
-    huella is "")."""
+    huella is ""). The Diagnóstico row itself is the part ``PARTE_DIAGNOSTICO``."""
     if diagnostico_id is not None:
         del_documento = {"diagnostico_id": diagnostico_id}
+        propio = {"id": diagnostico_id}
     else:
         del_documento = {"diagnostico__documento_id": documento_id}
+        propio = {"documento_id": documento_id}
     ramas = [
         _historico(modelo)
         .objects.filter(**del_documento)
@@ -312,8 +479,15 @@ def _ultimas_ediciones(*, documento_id=None, diagnostico_id=None) -> dict:
         .annotate(ultima=Max("history_date"))
         for cuadro, modelo in (("C1", FilaCuadro1), ("C2", FilaCuadro2))
     ]
+    ramas.append(
+        _historico(Diagnostico)
+        .objects.filter(**propio)
+        .order_by()
+        .values_list(Value(PARTE_DIAGNOSTICO[0]), Value(None, output_field=IntegerField()))
+        .annotate(ultima=Max("history_date"))
+    )
     return {
-        (cuadro, centro): ultima for cuadro, centro, ultima in ramas[0].union(ramas[1], all=True)
+        (cuadro, centro): ultima for cuadro, centro, ultima in ramas[0].union(*ramas[1:], all=True)
     }
 
 
@@ -322,9 +496,10 @@ def _historico(modelo):
     return modelo.history.model  # (each access to ``history`` builds a manager class)
 
 
-def _huellas_hojas(documento, regiones: list[dict]) -> dict[str, str]:
-    """{sheet title: huella of that part} of the exported per-region sheets. The Centros are
-    those the content loader kept on ``documento`` (``centros_del_documento``: no query)."""
+def _huellas_hojas(documento, regiones: list[dict], propio, identificacion) -> dict[str, str]:
+    """{sheet title: huella of that part} of the exported per-region sheets (and of the
+    «Identificación» sheet). The Centros are those the content loader kept on ``documento``
+    (``centros_del_documento``: no query)."""
     ultimas = _ultimas_ediciones(documento_id=documento.pk)
     centro_de = {c.region.codigo: c.pk for c in centros_del_documento(documento)}
     huellas = {}
@@ -332,7 +507,10 @@ def _huellas_hojas(documento, regiones: list[dict]) -> dict[str, str]:
         centro_id = centro_de.get(r["codigo"]) if r["codigo"] is not None else None
         for cuadro in ("C1", "C2"):
             ultima = ultimas.get((cuadro, centro_id))
-            huellas[_hoja(cuadro, r["codigo"])] = ultima.isoformat() if ultima else ""
+            huellas[_hoja(cuadro, r["codigo"] or propio)] = ultima.isoformat() if ultima else ""
+    if identificacion:
+        ultima = ultimas.get(PARTE_DIAGNOSTICO)
+        huellas[HOJA_IDENTIFICACION] = ultima.isoformat() if ultima else ""
     return huellas
 
 
@@ -344,18 +522,10 @@ def _construir(documento, region=None, usuario=None) -> bytes:
     )
 
 
-def _codigo_efectivo(region: dict, documento) -> str | None:
-    """A region's code; the part of a regional Servicio without Centros has its region's code
-    (the same code the PDF reports use)."""
-    servicio = documento.servicio
-    if region["codigo"] is None and servicio.region_id and not servicio.centros.exists():
-        return servicio.region.codigo
-    return region["codigo"]
-
-
 def _codigos(documento) -> set[str]:
     datos, _version = contenido_publicado(documento)
-    return {c for r in _regiones(datos) if (c := _codigo_efectivo(r, documento)) is not None}
+    propio = _codigo_propio(documento, datos)
+    return {c for r in _regiones(datos) if (c := r["codigo"] or propio) is not None}
 
 
 EXPORTACION = Informe(
@@ -393,12 +563,36 @@ def _productos_celda(valor, existentes: set) -> list[str]:
 
 @functools.cache
 def _claves_etiquetas(cuadro: str) -> dict:
-    """{comparison key of a label or a value: value} of the cuadro's choice column."""
+    """{comparison key of a label or a value: value} of the cuadro's choice column (for the
+    causales also the short names of ``CAUSALES_CORTAS``)."""
     etiquetas = {}
     for valor, etiqueta in _etiquetas(cuadro).items():
         etiquetas[x.clave(etiqueta)] = valor
         etiquetas[x.clave(valor)] = valor
+    if cuadro == "C1":
+        for texto, causal in CAUSALES_CORTAS.items():
+            etiquetas[x.clave(texto)] = causal.value
     return etiquetas
+
+
+# Several causales in one cell: separated by «;», line breaks or «·» (as the page shows them).
+_SEPARADORES_CAUSALES = re.compile(r"[;\n·]+")
+
+
+def _causales_celda(texto: str) -> tuple[list[str], list[str]]:
+    """(causal codes in printed order, the parts that are no causal) of a «Causales» cell."""
+    claves = _claves_etiquetas("C1")
+    elegidas, desconocidas = [], []
+    for parte in _SEPARADORES_CAUSALES.split(texto):
+        parte = parte.replace("•", "").strip().rstrip(":").strip()
+        if not parte:
+            continue
+        valor = claves.get(x.clave(parte))
+        if valor is None:
+            desconocidas.append(parte)
+        elif valor not in elegidas:
+            elegidas.append(valor)
+    return [c for c in CAUSALES_ORDEN if c in elegidas], desconocidas
 
 
 @dataclass
@@ -415,16 +609,36 @@ class HojaLeida:
     codigo: str | None
     centro_id: int | None = None
     filas: list = None
+    columnas: dict = None  # {clave: (index, column name)} of the columns found
 
 
-def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> list[FilaLeida]:
+def _es_encabezado(valores, indices: dict, columnas) -> bool:
+    """A row repeating the column names (the title row of a pasted Word table)."""
+    textos = [
+        (valores[indices[k][0]], nombre) for nombre, k, _a in columnas if k in indices and k != "id"
+    ]
+    return bool(textos) and all(
+        x.clave_columna(x.texto_celda(v)) == x.clave_columna(nombre) for v, nombre in textos[:5]
+    )
+
+
+SIN_PRODUCTO = "Escriba el producto/subproducto (1) o vincule al menos un producto del Diagnóstico."
+
+
+def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set):
+    """(rows read, {clave: (index, column name)} of the columns found) of a per-region sheet;
+    ([], {}) if its header is not found (the errors say why)."""
     titulo = ws.title
     columnas = COLUMNAS[cuadro]
-    encontrado = x.tabla_de_hoja(ws, columnas, errores)  # the sheet is parsed once
+    encontrado = x.tabla_de_hoja(  # the sheet is parsed once
+        ws, columnas, errores, alternativas=ALTERNATIVAS[cuadro], opcionales=OPCIONALES[cuadro]
+    )
     if encontrado is None:
-        return []
+        return [], {}
     _fila_encabezado, indices, filas = encontrado
     etiquetas = _claves_etiquetas(cuadro)
+    textos = [k for _n, k, _a in columnas if k in indices and k not in _NO_TEXTO]
+    con_columna_1 = "producto_texto" in indices
     leidas = []
     vistos_id = {}
     vistos_info = {}
@@ -437,53 +651,75 @@ def _leer_hoja(ws, cuadro: str, errores: list, existentes_productos: set) -> lis
             errores.append(ErrorCelda(titulo, numero, indices[clave][1] if clave else "", mensaje))
 
         id_fila = x.leer_id(x.texto_celda(valor("id")).strip(), numero, vistos_id, error)
-        datos = {}
-        for _nombre, clave, _a in columnas:
-            if clave in ("id", "productos", "causal", "informacion"):
-                continue
-            datos[clave] = normalizar(x.texto_celda(valor(clave)))
+        if id_fila is None and _es_encabezado(valores, indices, columnas):
+            continue  # the title row of a pasted table
+        datos = {clave: normalizar(x.texto_celda(valor(clave))) for clave in textos}
         if cuadro == "C1":
             numeros = _productos_celda(valor("productos"), existentes_productos)
             faltan = [n for n in numeros if n not in existentes_productos]
-            if not numeros:
-                error("productos", "Indique al menos un producto o subproducto.")
-            elif len(faltan) == 1:
-                error("productos", f"El producto {faltan[0]} no existe en el Diagnóstico.")
-            elif faltan:
-                error(
-                    "productos",
-                    f"Los productos {', '.join(faltan)} no existen en el Diagnóstico.",
+            if faltan:
+                cuales = (
+                    f"El producto {faltan[0]} no existe"
+                    if len(faltan) == 1
+                    else f"Los productos {', '.join(faltan)} no existen"
                 )
+                ayuda = (
+                    " Registre primero los productos estratégicos en la sección Productos del "
+                    "Diagnóstico, o deje vacía la columna."
+                    if not existentes_productos
+                    else " Revise la lista de productos en la hoja Instrucciones."
+                )
+                error("productos", f"{cuales} en el Diagnóstico.{ayuda}")
             datos["productos"] = numeros
-            campo, nombre_campo = "causal", "la causal"
+            texto = normalizar(x.texto_celda(valor("causales")))
+            elegidas, desconocidas = _causales_celda(texto)
+            if desconocidas:
+                error(
+                    "causales",
+                    f"Valor no válido: «{desconocidas[0][:80]}». Escriba una o varias de: "
+                    + "; ".join(_etiquetas(cuadro).values())
+                    + " (o diseño, coordinación, acceso), separadas por «;», o déjela vacía.",
+                )
+            datos["causales"] = unir_causales(elegidas)
+            sin_producto = not numeros and not datos.get("producto_texto")
+            seguida = bool(leidas) and leidas[-1].fila == numero - 1
+            if id_fila is None and sin_producto and con_columna_1 and seguida:
+                # A new row without its product shares the row just above's (a merged cell).
+                anterior = leidas[-1].datos
+                datos["producto_texto"] = anterior.get("producto_texto", "")
+                datos["productos"] = list(anterior["productos"])
+                sin_producto = not datos["productos"] and not datos["producto_texto"]
+            if id_fila is None and sin_producto:
+                error("producto_texto" if con_columna_1 else "productos", SIN_PRODUCTO)
         else:
-            campo, nombre_campo = "informacion", "el tipo de información"
-        texto = normalizar(x.texto_celda(valor(campo)))
-        elegido = etiquetas.get(x.clave(texto)) if texto else None
-        if not texto:
-            error(campo, f"Indique {nombre_campo}.")
-        elif elegido is None:
-            error(
-                campo,
-                f"Valor no válido: «{texto[:80]}». Elija uno de la lista: "
-                + "; ".join(_etiquetas(cuadro).values())
-                + ".",
-            )
-        else:
-            datos[campo] = elegido
-            if cuadro == "C2":
-                previo = vistos_info.setdefault(datos[campo], numero)
+            texto = normalizar(x.texto_celda(valor("informacion")))
+            elegido = etiquetas.get(x.clave(texto)) if texto else None
+            if not texto:
+                error("informacion", "Indique el tipo de información.")
+            elif elegido is None:
+                error(
+                    "informacion",
+                    f"Valor no válido: «{texto[:80]}». Elija uno de la lista: "
+                    + "; ".join(_etiquetas(cuadro).values())
+                    + ".",
+                )
+            else:
+                datos["informacion"] = elegido
+                previo = vistos_info.setdefault(elegido, numero)
                 if previo != numero:
                     error(
-                        campo,
-                        f"«{Informacion(datos[campo]).label}» ya aparece en la fila {previo}: "
+                        "informacion",
+                        f"«{Informacion(elegido).label}» ya aparece en la fila {previo}: "
                         "el Cuadro I N°2 admite una fila por tipo de información.",
                     )
-        if cuadro == "C2" and id_fila is None and not any(datos[c] for c in CAMPOS_CUADRO2):
-            continue  # a new row with nothing written is not a row (as in the web editor)
+            if id_fila is None and not any(datos[c] for c in CAMPOS_CUADRO2):
+                continue  # a new row with nothing written is not a row (as in the web editor)
         leidas.append(FilaLeida(numero, id_fila, datos))
-    return leidas
+    return leidas, indices
 
+
+# Columns that are not plain text of the row.
+_NO_TEXTO = frozenset({"id", "productos", "causales", "informacion"})
 
 _HOJA = re.compile(r"\s*(C[12])\s+(\S.*?)\s*", re.I)
 
@@ -499,10 +735,18 @@ def _hojas(wb) -> list[tuple[object, str, str]]:
     return resultado
 
 
+def _hoja_de_identificacion(wb):
+    for ws in wb.worksheets:
+        if x.clave(ws.title) == x.clave(HOJA_IDENTIFICACION):
+            return ws
+    return None
+
+
 def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
     """Import the per-region sheets of the workbook; all or nothing (see the module doc).
 
-    Returns {"hojas": [...], "creadas": n, "actualizadas": n, "eliminadas": n, "sin_cambios": n}.
+    Returns {"hojas": [...], "creadas": n, "actualizadas": n, "eliminadas": n, "sin_cambios": n,
+    "no_pertinente": None | bool (the Cuadro I N°2 declaration, when the workbook changed it)}.
     Raises ErrorImportacion (with .errores) and changes nothing if anything is wrong.
 
     Queries do not grow with the rows nor the sheets: the document's content in one query
@@ -520,7 +764,7 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
         ),
     ):
         carga = cargar(doc)  # read under the lock
-        hojas, errores = _validar(wb, carga, editables)
+        hojas, declaracion, errores = _validar(wb, doc, carga, editables)
         if errores:
             raise ErrorImportacion(errores)
         resumen = {
@@ -529,30 +773,55 @@ def importar_cuadros(*, documento: Documento, archivo, actor) -> dict:
             "actualizadas": 0,
             "eliminadas": 0,
             "sin_cambios": 0,
+            "no_pertinente": None,
         }
-        escritura = _Escritura(carga, actor)
+        escritura = _Escritura(carga, actor, doc)
         for hoja in hojas:
             if hoja.cuadro == "C1":
                 escritura.cuadro1(hoja, resumen)
             else:
                 escritura.cuadro2(hoja, resumen)
+        if declaracion is not None:
+            escritura.declaracion = declaracion
+            resumen["no_pertinente"] = declaracion[0]
         escritura.guardar()
     return resumen
 
 
-def _validar(wb, carga, editables: set) -> tuple[list[HojaLeida], list[ErrorCelda]]:
+def _validar(wb, doc, carga, editables: set):
+    """(sheets read, the new Cuadro I N°2 declaration or None, errors) of the workbook."""
     errores: list[ErrorCelda] = []
     huellas = x.leer_huellas(wb)
     ultimas = _ultimas_ediciones(diagnostico_id=carga.diagnostico.pk) if huellas else {}
     centros = {c.region.codigo.upper(): c for c in carga.centros}
+    # A regional Servicio without Centros names its part by its region («C1 II»).
+    servicio = doc.servicio
+    propio = servicio.region.codigo if not centros and servicio.region_id else None
     productos = {p.numero for p in carga.productos}
-    c1 = {f.pk: f.centro_id for f in carga.filas_cuadro1}
+    c1 = {f.pk: f for f in carga.filas_cuadro1}
     c2 = {f.pk: f.centro_id for f in carga.filas_cuadro2}
     codigo_de = {c.pk: codigo for codigo, c in centros.items()}
     hojas = []
     vistas = {}
+
+    def cambio_en_el_sistema(titulo, parte, region_txt, centro_id=None) -> bool:
+        """Whether the part changed since the workbook was exported (an error appended)."""
+        huella = huellas.get(titulo)
+        if huella is None or not _cambio_desde(huella, ultimas.get(parte)):
+            return False
+        # Someone saved this part after the export: the core's check names who and when.
+        historiales = _historiales_hoja(carga.diagnostico.pk, parte[0], centro_id)
+        try:
+            concurrencia.verificar(huella, historiales)
+        except concurrencia.EdicionConcurrente as exc:
+            errores.append(x.error_por_cambios(titulo, region_txt, exc.cambios))
+            return True
+        return False
+
     for ws, cuadro, clave_region in _hojas(wb):
         titulo = ws.title
+        if propio is not None and x.clave(clave_region) == x.clave(propio):
+            clave_region = SERVICIO
         destino = x.region_de_hoja(titulo, clave_region, centros)
         if isinstance(destino, ErrorCelda):
             errores.append(destino)
@@ -568,12 +837,16 @@ def _validar(wb, carga, editables: set) -> tuple[list[HojaLeida], list[ErrorCeld
         if sin_permiso:
             errores.append(sin_permiso)
             continue
-        filas = _leer_hoja(ws, cuadro, errores, productos)
-        existentes = c1 if cuadro == "C1" else c2
+        filas, columnas = _leer_hoja(ws, cuadro, errores, productos)
         for fila in filas:
             if fila.id is None:
                 continue
-            if fila.id not in existentes:
+            if cuadro == "C1":
+                existente = c1.get(fila.id)
+                centro_existente = existente.centro_id if existente else _NINGUNA
+            else:
+                centro_existente = c2.get(fila.id, _NINGUNA)
+            if centro_existente is _NINGUNA:
                 errores.append(
                     ErrorCelda(
                         titulo,
@@ -583,8 +856,8 @@ def _validar(wb, carga, editables: set) -> tuple[list[HojaLeida], list[ErrorCeld
                         "este documento. Déjelo vacío para agregar una fila.",
                     )
                 )
-            elif existentes[fila.id] != centro_id:
-                otra = codigo_de.get(existentes[fila.id])
+            elif centro_existente != centro_id:
+                otra = codigo_de.get(centro_existente)
                 donde = f"la región {otra}" if otra else "el cuadro del Servicio"
                 errores.append(
                     ErrorCelda(
@@ -594,18 +867,37 @@ def _validar(wb, carga, editables: set) -> tuple[list[HojaLeida], list[ErrorCeld
                         f"La fila con ID {fila.id} pertenece a {donde}, no a esta hoja.",
                     )
                 )
-        huella = huellas.get(titulo)
-        if huella is not None and _cambio_desde(huella, ultimas.get((cuadro, centro_id))):
-            # Someone saved this part after the export: the core's check names who and when.
-            historiales = _historiales_hoja(carga.diagnostico.pk, cuadro, centro_id)
-            try:
-                concurrencia.verificar(huella, historiales)
-            except concurrencia.EdicionConcurrente as exc:
-                errores.append(x.error_por_cambios(titulo, region_txt, exc.cambios))
-                continue
-        hojas.append(HojaLeida(titulo, cuadro, codigo, centro_id, filas))
+            elif cuadro == "C1" and not fila.datos["productos"]:
+                # A saved row keeps a product: its column (1) text or a linked product.
+                texto = fila.datos.get("producto_texto", existente.producto_texto)
+                tenia = existente.producto_texto or carga.enlaces.get(("f", fila.id))
+                if not texto and tenia:
+                    clave = "producto_texto" if "producto_texto" in columnas else "productos"
+                    errores.append(ErrorCelda(titulo, fila.fila, columnas[clave][1], SIN_PRODUCTO))
+        if cambio_en_el_sistema(titulo, (cuadro, centro_id), region_txt, centro_id):
+            continue
+        hojas.append(HojaLeida(titulo, cuadro, codigo, centro_id, filas, columnas))
+    declaracion = None
+    ws = _hoja_de_identificacion(wb)
+    if ws is not None:
+        declaracion = _leer_identificacion(ws, carga.diagnostico, errores)
+        if declaracion is not None:
+            if None not in editables:
+                errores.append(
+                    ErrorCelda(
+                        ws.title,
+                        None,
+                        "",
+                        "No tiene permiso para cambiar la declaración del Cuadro I N°2: la "
+                        "hace el Encargado/a GT del Servicio. Deje esta hoja como estaba o "
+                        "elimínela del archivo.",
+                    )
+                )
+                declaracion = None
+            elif cambio_en_el_sistema(ws.title, PARTE_DIAGNOSTICO, "el Diagnóstico"):
+                declaracion = None
     x.ordenar_errores(wb, errores)
-    if not hojas and not errores:
+    if not hojas and declaracion is None and not errores and ws is None:
         errores.append(
             ErrorCelda(
                 "",
@@ -615,7 +907,60 @@ def _validar(wb, carga, editables: set) -> tuple[list[HojaLeida], list[ErrorCeld
                 "«C2 <región>»). Use el archivo exportado desde el sistema.",
             )
         )
-    return hojas, errores
+    return hojas, declaracion, errores
+
+
+_NINGUNA = object()  # no row of the document has this ID
+_SI = {"si", "s", "x", "verdadero", "true", "1"}
+_NO = {"no", "n", "", "falso", "false", "0"}
+
+
+def _leer_identificacion(ws, diagnostico, errores: list):
+    """The (no_pertinente, motivo) the «Identificación» sheet declares, if it differs from the
+    Diagnóstico's (None if it does not, or if it has errors: appended)."""
+    antes = len(errores)
+    if not x.revisar_hoja(ws, errores):
+        return None
+    filas = {}
+    for numero, valores in x.filas_con_datos(ws, FILA_ENCABEZADO + 1, 2, errores):
+        etiqueta = x.clave(x.texto_celda(valores[0]))
+        filas.setdefault(etiqueta, (numero, valores[1] if len(valores) > 1 else None))
+    encontradas = {}
+    for nombre in (NO_PERTINENTE, MOTIVO):
+        if x.clave(nombre) not in filas:
+            errores.append(ErrorCelda(ws.title, None, "", f"Falta la fila «{nombre}» (columna A)."))
+        else:
+            encontradas[nombre] = filas[x.clave(nombre)]
+    if len(errores) > antes:
+        return None
+    numero, valor = encontradas[NO_PERTINENTE]
+    respuesta = x.clave(x.texto_celda(valor))
+    if respuesta not in _SI | _NO:
+        errores.append(
+            ErrorCelda(
+                ws.title,
+                numero,
+                "Valor",
+                f"Valor no válido: «{x.texto_celda(valor)[:40]}». Escriba «{SI}» o «{NO}».",
+            )
+        )
+        return None
+    no_pertinente = respuesta in _SI
+    numero_motivo, valor_motivo = encontradas[MOTIVO]
+    motivo = normalizar(x.texto_celda(valor_motivo))
+    if no_pertinente and not motivo:
+        errores.append(
+            ErrorCelda(
+                ws.title,
+                numero_motivo,
+                "Valor",
+                "Indique por qué el Cuadro I N°2 no es pertinente al Servicio.",
+            )
+        )
+        return None
+    if (no_pertinente, motivo) == (diagnostico.cuadro2_no_pertinente, diagnostico.cuadro2_motivo):
+        return None
+    return no_pertinente, motivo
 
 
 def _cambio_desde(huella: str, ultima) -> bool:
@@ -679,8 +1024,10 @@ class _Escritura:
     (``tests`` pin it), so deleting them by query leaves nothing behind.
     """
 
-    def __init__(self, carga, actor):
+    def __init__(self, carga, actor, documento):
         self.carga = carga
+        self.documento_id = documento.pk
+        self.declaracion = None  # (no_pertinente, motivo) of Cuadro I N°2, if it changes
         self.diagnostico_id = carga.diagnostico.pk
         self.actor = actor
         self.producto_pk = {p.numero: p.pk for p in carga.productos}
@@ -786,6 +1133,24 @@ class _Escritura:
             "default_date": fecha,
         }
         enlace = FilaCuadro1.productos.through
+        if self.declaracion is not None:
+            d = self.carga.diagnostico
+            no_pertinente, motivo = self.declaracion
+            bulk_update_with_history(
+                [
+                    Diagnostico(
+                        pk=d.pk,
+                        documento_id=self.documento_id,
+                        presentacion=d.presentacion,
+                        mision=d.mision,
+                        cuadro2_no_pertinente=no_pertinente,
+                        cuadro2_motivo=motivo,
+                    )
+                ],
+                Diagnostico,
+                ["cuadro2_no_pertinente", "cuadro2_motivo"],
+                **historia,
+            )
         # Deletions: their history, the products links (and those that change), the rows.
         for modelo, objetos in self.eliminadas.items():
             if objetos:

@@ -22,6 +22,7 @@ from .models import (
     ObjetivoEstrategico,
     ProductoEstrategico,
     SistemaInformacion,
+    unir_causales,
 )
 from .services import validar_numero_producto
 
@@ -196,7 +197,7 @@ class FilasSinConsultasPorFila(BaseInlineFormSet):
 
     # --- The table of ``diagnostico/_formset_tabla.html``, drawn in Python -----------------
     # One cell per visible field (the row's hidden fields and its form errors in the first),
-    # with a visually hidden label; "Eliminar" only on saved rows. Labels, names, ids and
+    # with its label (``clase_etiqueta``); "Eliminar" only on saved rows. Labels, names, ids and
     # errors are escaped (``escapar``: Django's conditional_escape); fields render escaped.
 
     def gestion_html(self):
@@ -217,22 +218,42 @@ class FilasSinConsultasPorFila(BaseInlineFormSet):
             )
         )
 
+    # In-place "add a row" (pmggt.js): the button's text, the table's extra classes and the
+    # class of each cell's label ("sr-only" under a visible header; a formset drawn as cards,
+    # with its header hidden, shows each label instead).
+    texto_agregar = None  # default: "Agregar <verbose name of the model>"
+    clase_tabla = ""
+    clase_etiqueta = "sr-only"
+
+    @property
+    def boton_agregar(self) -> str:
+        return self.texto_agregar or f"Agregar {self.model._meta.verbose_name}"
+
     def filas_html(self):
         """The body rows, with the whitespace the template drew."""
+        return self._filas_html(self)
+
+    def fila_vacia_html(self):
+        """The row of ``empty_form`` (names with ``__prefix__``): the template that pmggt.js
+        copies to add a row in place."""
+        return self._filas_html([self.empty_form])
+
+    def _filas_html(self, formularios):
         partes = []
-        for form in self:
+        etiqueta = escapar(self.clase_etiqueta)
+        for form in formularios:
             partes.append("\n    <tr>\n      ")
             con_errores = bool(form.errors)  # else no field has any: no error list to build
             for indice, campo in enumerate(form.visible_fields()):
                 primero = indice == 0
                 if campo.name != "DELETE":
                     control = (
-                        f'<label class="sr-only" for="{escapar(campo.id_for_label)}">'
+                        f'<label class="{etiqueta}" for="{escapar(campo.id_for_label)}">'
                         f"{escapar(campo.label)}</label>{escapar(campo)}"
                     )
                 elif form.instance.pk:
                     control = (
-                        f'<label class="sr-only" for="{escapar(campo.id_for_label)}">'
+                        f'<label class="{etiqueta}" for="{escapar(campo.id_for_label)}">'
                         f"Eliminar</label>{escapar(campo)}"
                     )
                 else:
@@ -394,6 +415,7 @@ ObjetivosFormSet = inlineformset_factory(
     extra=2,
     can_delete=True,
 )
+ObjetivosFormSet.texto_agregar = "Agregar objetivo"
 
 
 def _etiqueta_objetivo(objetivo) -> str:
@@ -465,6 +487,12 @@ class ProductoForm(SinGuardarRelacionesIntactas, TextoNormalizadoMixin, forms.Mo
 
 
 class ProductosFormSet(NumerosUnicosFormSet):
+    texto_agregar = "Agregar producto"
+    # Ten fields a product: each row is a card with its labels (static/pmggt/pmggt.css), so
+    # the page fits 1366 px and a tablet without scrolling sideways.
+    clase_tabla = "tabla-tarjetas tabla-productos"
+    clase_etiqueta = "etiqueta-celda"
+
     def clean(self):
         super().clean()
         vigentes = list(self.formularios_vigentes())
@@ -549,6 +577,7 @@ _ClientesFormSet = inlineformset_factory(
     extra=2,
     can_delete=True,
 )
+_ClientesFormSet.texto_agregar = "Agregar cliente"
 
 
 def clientes_formset(diagnostico, datos=None):
@@ -571,6 +600,19 @@ class FacultadForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
         model = FacultadDesconcentrada
         fields = ["ambito", "situacion", "descripcion"]
         widgets = {"descripcion": forms.Textarea(attrs=AREA)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The blank choice says what to do, not Django's "---------" (choices with no blank
+        # of their own and no default get it from the model field).
+        self.fields["ambito"].choices = [
+            ("", "— Elija el ámbito —"),
+            *FacultadDesconcentrada.Ambito.choices,
+        ]
+        self.fields["situacion"].choices = [
+            ("", "— Elija la situación —"),
+            *FacultadDesconcentrada.Situacion.choices,
+        ]
 
 
 class SistemaForm(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
@@ -668,21 +710,36 @@ class FilaCuadro1Form(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
 
     productos = ModelMultipleChoiceFijo(
         queryset=ProductoEstrategico.objects.none(),
-        label="Producto/subproductos estratégicos (1)",
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        error_messages={"required": "Indique al menos un producto o subproducto."},
+        label="Productos vinculados (N° del Diagnóstico)",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Opcional: los productos del Diagnóstico a los que se refiere la fila.",
+    )
+    causales = forms.MultipleChoiceField(
+        label="Causales que cubre la fila",
+        required=False,
+        choices=Causal.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Una, varias o ninguna: sin marcar si el Servicio no agrupa sus filas por "
+        "causal.",
     )
 
     class Meta:
         model = FilaCuadro1
-        fields = ["causal", "avance", "mejora", "medidas", "objetivo"]
+        fields = ["producto_texto", "avance", "mejora", "medidas", "objetivo"]
+        help_texts = {
+            "producto_texto": "Tal como lo escribe el Servicio, p. ej. «Producto: 1. Sistema de "
+            "Protección Social. Subproducto: 1.1 Chile Crece Contigo», con sus observaciones.",
+        }
         widgets = {
+            "producto_texto": forms.Textarea(attrs={"rows": 4}),
             "avance": forms.Textarea(attrs={"rows": 4}),
             "mejora": forms.Textarea(attrs={"rows": 4}),
             "medidas": forms.Textarea(attrs={"rows": 4}),
             "objetivo": forms.Textarea(attrs={"rows": 4}),
         }
         labels = {
+            "producto_texto": "Producto/subproductos estratégicos (1)",
             "avance": "Avance existente aplicando la PT (2)",
             "mejora": "Mejora prevista que se proyecta lograr (3)",
             "medidas": "Medidas necesarias que acompañen las mejoras (4)",
@@ -700,7 +757,46 @@ class FilaCuadro1Form(TextoNormalizadoMixin, EstiloGobMixin, forms.ModelForm):
         campo.label_from_instance = lambda p: f"{p.numero} {p.nombre[:60]}"
         if self.instance.pk and "productos" not in self.initial:
             self.initial["productos"] = [p for p in productos if getattr(p, "en_fila", False)]
-        self.fields["causal"].choices = Causal.choices
+        if "causales" not in self.initial:
+            self.initial["causales"] = self.instance.lista_causales
+        for nombre in self.fields:
+            self._describir(nombre, False)
+
+    def clean(self):
+        datos = super().clean()
+        if not (datos.get("producto_texto") or "").strip() and not datos.get("productos"):
+            self.add_error(
+                "producto_texto",
+                "Escriba el producto/subproducto (1) o vincule al menos un producto del "
+                "Diagnóstico.",
+            )
+        datos["causales"] = unir_causales(datos.get("causales"))
+        return datos
+
+    def _describir(self, nombre: str, con_error: bool) -> None:
+        """A text field points at its help (``<id>_ayuda``) and, with errors, at its message
+        (``<id>_error``) and says it is invalid; a group of checkboxes does so on its
+        ``<fieldset>`` (``_campos_fila_cuadro1.html``)."""
+        campo = self.fields[nombre]
+        if isinstance(campo.widget, forms.CheckboxSelectMultiple):
+            campo.widget.attrs.pop("class", None)  # checkboxes, not text boxes (pmggt.css)
+            return
+        ident = self[nombre].auto_id
+        ids = [f"{ident}_error"] if con_error else []
+        ids += [f"{ident}_ayuda"] if campo.help_text else []
+        if ids:
+            campo.widget.attrs["aria-describedby"] = " ".join(ids)
+        if con_error:
+            campo.widget.attrs["aria-invalid"] = "true"
+            clases = campo.widget.attrs.get("class", "")
+            if "is-invalid" not in clases:
+                campo.widget.attrs["class"] = f"{clases} is-invalid".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for nombre in self.fields:
+            if nombre in self.errors:
+                self._describir(nombre, True)
 
     @property
     def productos_actuales(self) -> list:

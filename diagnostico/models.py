@@ -11,6 +11,8 @@ from django.db.models import F
 from pmggt.historia import Historial
 from pmggt.models import Centro, Documento
 
+from . import formato
+
 
 class Diagnostico(models.Model):
     documento = models.OneToOneField(
@@ -144,8 +146,37 @@ class Causal(models.TextChoices):
     ACCESO = "acceso", "Asociados a la reducción de inequidad territorial en el acceso a productos"
 
 
+CAUSALES_ORDEN = [c.value for c in Causal]
+
+
+def lista_causales(valor: str) -> list[str]:
+    """The causal codes stored in ``FilaCuadro1.causales`` ("diseno,acceso"), in printed order."""
+    elegidas = {c.strip() for c in (valor or "").split(",") if c.strip()}
+    return [c for c in CAUSALES_ORDEN if c in elegidas]
+
+
+def unir_causales(codigos) -> str:
+    """The stored form of a set of causal codes (printed order, comma-separated)."""
+    elegidas = set(codigos or [])
+    return ",".join(c for c in CAUSALES_ORDEN if c in elegidas)
+
+
+def validar_causales(valor: str):
+    from django.core.exceptions import ValidationError
+
+    desconocidas = {c.strip() for c in (valor or "").split(",") if c.strip()} - set(CAUSALES_ORDEN)
+    if desconocidas:
+        raise ValidationError(f"Causal no válida: {', '.join(sorted(desconocidas))}.")
+
+
 class FilaCuadro1(models.Model):
-    """Cuadro I N°1: one causal of one product (or subproducts) in one region."""
+    """Cuadro I N°1: one row of a region's cuadro, as the Servicio writes it.
+
+    Column (1) is the Servicio's own text (``producto_texto``, e.g. "Producto: 1. Sistema de
+    Protección Social. Subproducto: 1.1 Chile Crece Contigo"), linked to the Diagnóstico's
+    products (``productos``) but never forced into them; a row may cover several causales (or
+    none, when the Servicio does not group its rows by causal).
+    """
 
     diagnostico = models.ForeignKey(
         Diagnostico, on_delete=models.CASCADE, related_name="filas_cuadro1"
@@ -153,10 +184,24 @@ class FilaCuadro1(models.Model):
     centro = models.ForeignKey(
         Centro, on_delete=models.PROTECT, null=True, blank=True, related_name="filas_cuadro1"
     )
-    productos = models.ManyToManyField(
-        ProductoEstrategico, related_name="filas_cuadro1", verbose_name="producto/subproductos"
+    producto_texto = models.TextField(
+        "producto/subproductos estratégicos (1)",
+        blank=True,
+        help_text="Como lo escribe el Servicio (si no, se imprimen los productos).",
     )
-    causal = models.CharField(max_length=20, choices=Causal.choices)
+    productos = models.ManyToManyField(
+        ProductoEstrategico,
+        blank=True,
+        related_name="filas_cuadro1",
+        verbose_name="productos vinculados",
+    )
+    causales = models.CharField(
+        "causales",
+        max_length=40,
+        blank=True,
+        validators=[validar_causales],
+        help_text="diseno, coordinacion, acceso (separadas por coma) o vacío.",
+    )
     avance = models.TextField("avance existente aplicando la PT", blank=True)
     mejora = models.TextField("mejora prevista que se proyecta lograr", blank=True)
     medidas = models.TextField("medidas necesarias que acompañen las mejoras", blank=True)
@@ -177,7 +222,11 @@ class FilaCuadro1(models.Model):
         indexes = [models.Index(fields=["diagnostico", "centro", "orden"], name="cuadro1_region")]
 
     def __str__(self):
-        return f"Cuadro I N°1 · {self.get_causal_display()} (fila {self.pk})"
+        return f"Cuadro I N°1 · fila {self.pk}"
+
+    @property
+    def lista_causales(self) -> list[str]:
+        return lista_causales(self.causales)
 
 
 class FilaCuadro2(models.Model):
@@ -306,3 +355,85 @@ class EncargadoRed(models.Model):
 
     def __str__(self):
         return self.unidad or self.nombres.split("\n")[0]
+
+
+def validar_marcadores(valor: str):
+    """Only ``{anio}`` is replaced in the wording: any other ``{…}`` is most likely a typo."""
+    import re
+
+    from django.core.exceptions import ValidationError
+
+    otros = sorted(set(re.findall(r"\{[^{}]*\}", valor or "")) - {"{anio}"})
+    if otros:
+        raise ValidationError(
+            "Solo se reemplaza el marcador {anio} (el año del ciclo); revise: "
+            + ", ".join(otros)
+            + "."
+        )
+
+
+class FormatoCuadros(models.Model):
+    """The wording a Ciclo's printed Cuadros I N°1 and N°2 use (``diagnostico.formato``):
+    SUBDERE rewords its forms from one year to the next. A Ciclo without one prints the
+    defaults."""
+
+    ciclo = models.OneToOneField(
+        "pmggt.Ciclo", on_delete=models.CASCADE, related_name="formato_cuadros"
+    )
+    titulo_cuadro1 = models.CharField(
+        "título del Cuadro I N°1",
+        max_length=300,
+        default=formato.TITULO_CUADRO1,
+        validators=[validar_marcadores],
+        help_text="Se imprime seguido de la referencia a los objetivos del Diagnóstico.",
+    )
+    referencia_cuadro1 = models.CharField(
+        "referencia del Cuadro I N°1",
+        max_length=200,
+        blank=True,
+        default=formato.REFERENCIA_CUADRO1,
+        validators=[validar_marcadores],
+        help_text="Se imprime tras el título, como en el formulario de la etapa, p. ej. "
+        "«(Objetivos 1, 2 y 3 del Diagnóstico)»: los objetivos del Diagnóstico que enumera el "
+        "formulario (no los objetivos estratégicos del Servicio). Déjela vacía para no imprimir "
+        "ninguna.",
+    )
+    titulo_cuadro2 = models.CharField(
+        "título del Cuadro I N°2",
+        max_length=300,
+        default=formato.TITULO_CUADRO2,
+        validators=[validar_marcadores],
+    )
+    referencia_cuadro2 = models.CharField(
+        "referencia del Cuadro I N°2",
+        max_length=200,
+        blank=True,
+        default=formato.REFERENCIA_CUADRO2,
+        validators=[validar_marcadores],
+        help_text="Se imprime tras el título, como en el formulario, p. ej. «(Objetivo 3 del "
+        "Diagnóstico)». Déjela vacía para no imprimir ninguna.",
+    )
+    notas_cuadro1 = models.TextField(
+        "notas del Cuadro I N°1",
+        blank=True,
+        default=formato.NOTAS_CUADRO1,
+        validators=[validar_marcadores],
+        help_text="Una nota por línea, impresas bajo cada Cuadro I N°1 en este orden. "
+        "«{anio}» se reemplaza por el año del ciclo.",
+    )
+    notas_cuadro2 = models.TextField(
+        "notas del Cuadro I N°2",
+        blank=True,
+        default=formato.NOTAS_CUADRO2,
+        validators=[validar_marcadores],
+        help_text="Una nota por línea, impresas bajo cada Cuadro I N°2 en este orden. "
+        "«{anio}» se reemplaza por el año del ciclo.",
+    )
+    history = Historial()
+
+    class Meta:
+        verbose_name = "formato de los cuadros impresos"
+        verbose_name_plural = "formatos de los cuadros impresos"
+
+    def __str__(self):
+        return f"Formato de los cuadros del {self.ciclo}"

@@ -16,7 +16,14 @@ from pmggt.texto import normalizar
 from pmggt.workflow import DatosInvalidos, SinPermiso
 
 from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2, recordar_editables
-from .models import Diagnostico, FilaCuadro1, FilaCuadro2, ProductoEstrategico
+from .models import (
+    Diagnostico,
+    FilaCuadro1,
+    FilaCuadro2,
+    ProductoEstrategico,
+    lista_causales,
+    unir_causales,
+)
 
 NUMERO_PRODUCTO = re.compile(r"^\d{1,3}(\.\d{1,3}){0,2}$")
 
@@ -149,9 +156,13 @@ def fila_cuadro1_guardar(
         parte=parte,
         diagnostico=diagnostico,
     ) as diagnostico:
-        productos = list(datos["productos"])
-        if not productos:
-            raise DatosInvalidos("Indique al menos un producto o subproducto.")
+        productos = list(datos.get("productos") or [])
+        producto_texto = normalizar(datos.get("producto_texto", ""))
+        if not productos and not producto_texto.strip():
+            raise DatosInvalidos(
+                "Escriba el producto/subproducto (1) o vincule al menos un producto del "
+                "Diagnóstico."
+            )
         if any(p.diagnostico_id != diagnostico.pk for p in productos):
             raise DatosInvalidos("Un producto indicado no pertenece a este Diagnóstico.")
         if fila is None:
@@ -164,7 +175,15 @@ def fila_cuadro1_guardar(
             fila = FilaCuadro1(diagnostico=diagnostico, centro=centro, orden=(ultimo or 0) + 1)
         elif fila.diagnostico_id != diagnostico.pk or fila.centro_id != (centro and centro.pk):
             raise SinPermiso("La fila no pertenece a esta región del Diagnóstico.")
-        fila.causal = datos["causal"]
+        fila.producto_texto = producto_texto
+        # 0–3 causales, as codes or their stored form ("coordinacion,acceso"); no other value.
+        codigos = datos.get("causales") or []
+        if isinstance(codigos, str):
+            codigos = [c.strip() for c in codigos.split(",") if c.strip()]
+        desconocidas = sorted(set(codigos) - set(lista_causales(",".join(codigos))))
+        if desconocidas:
+            raise DatosInvalidos(f"Causal no válida: {', '.join(desconocidas)}.")
+        fila.causales = unir_causales(codigos)
         for campo in CAMPOS_CUADRO1:
             setattr(fila, campo, normalizar(datos.get(campo, "")))
         nueva = fila.pk is None

@@ -20,7 +20,7 @@ from pmggt.widgets import acelerar
 from . import contenido as contenido_mod
 from . import forms, services
 from .contenido import CAMPOS_CUADRO1, CAMPOS_CUADRO2, ETIQUETAS_CUADRO1, ETIQUETAS_CUADRO2
-from .models import Causal, Diagnostico, FilaCuadro1, FilaCuadro2
+from .models import Diagnostico, FilaCuadro1, FilaCuadro2, lista_causales
 
 
 def diagnostico_de(documento) -> Diagnostico:
@@ -216,21 +216,24 @@ def _contexto_publico(documento, centro, codigo, region, lectura) -> dict:
     of that region, with no observaciones (``pmggt.acceso.lectura_de``)."""
     contenido = contenido_mod.recortar_a(lectura.version.contenido, lectura.regiones)
     nombres = {p["numero"]: p["nombre"] for p in contenido.get("productos") or []}
-    causales = dict(Causal.choices)
+    propias = [f for f in contenido.get("cuadro1") or [] if f.get("region") == codigo]
     filas = [
         SimpleNamespace(
             pk=f["id"],
             lista_productos=[
                 SimpleNamespace(numero=n, nombre=nombres.get(n, "")) for n in f["productos"]
             ],
-            causal_etiqueta=causales.get(f.get("causal"), ""),
+            producto_texto=f.get("producto_texto", ""),
+            # The causal heading once per group of rows with the same causales, as printed.
+            causal_etiqueta=encabezado,
+            obs_producto=[],
+            observar_producto=_SIN_OBSERVAR,
             celdas=[
                 (c, ETIQUETAS_CUADRO1[c], f.get(c, ""), [], "", _SIN_OBSERVAR)
                 for c in CAMPOS_CUADRO1
             ],
         )
-        for f in contenido.get("cuadro1") or []
-        if f.get("region") == codigo
+        for f, encabezado in zip(propias, contenido_mod.encabezados_causal(propias), strict=True)
     ]
     cuadro2 = contenido.get("cuadro2") or {}
     filas2 = {f["informacion"]: f for f in cuadro2.get("filas") or [] if f.get("region") == codigo}
@@ -335,14 +338,19 @@ def _observaciones_de(request, documento, claves, filas_por_tabla, html) -> dict
 
 
 def _preparar_filas(
-    filas, observaciones, html, puede_observar, productos=None, *, editar_en=None
+    filas, observaciones, html, puede_observar, productos=None, *, editar_en=None, encabezados=None
 ) -> None:
     """Each row's cells with their observaciones (and the HTML of them and of the «Observar»
-    form: ``html.celda``), its products (``productos``: {pk: list}, else ``lista_productos``
-    from ``_filas_cuadro1``), its huella (annotated as ``ultima``, if the user edits it) and,
-    for its editors (``editar_en``: (documento, region code in the URL)), the URLs of its
-    actions."""
-    causales = dict(Causal.choices)
+    form: ``html.celda``; column (1) too when it has the Servicio's text), its products
+    (``productos``: {pk: list}, else ``lista_productos`` from ``_filas_cuadro1``), its causal
+    heading (``encabezados``: one per row, ``contenido.encabezados_causal``: on the first row of
+    each group of rows with the same causales only), its huella (annotated as ``ultima``, if
+    the user edits it) and, for its editors (``editar_en``: (documento, region code in the
+    URL)), the URLs of its actions."""
+    if encabezados is None:
+        encabezados = contenido_mod.encabezados_causal(
+            [{"causales": f.lista_causales} for f in filas]
+        )
     if editar_en is not None:
         urls = {
             nombre: fragmentos.UrlRepetida(f"diagnostico:fila_{nombre}", *editar_en)
@@ -370,7 +378,14 @@ def _preparar_filas(
                     html.celda(de_la_celda, clave, puede_observar),
                 )
             )
-        fila.causal_etiqueta = causales[fila.causal]
+        clave = f"c1:{fila.pk}:producto"
+        fila.obs_producto = observaciones.get(clave, [])
+        # Column (1) is observed when it has text (``aplanar`` names that cell then).
+        fila.observar_producto = html.celda(
+            fila.obs_producto, clave, puede_observar and bool(fila.producto_texto)
+        )
+    for fila, encabezado in zip(filas, encabezados, strict=True):
+        fila.causal_etiqueta = encabezado
 
 
 def _hx_cuadro1():
@@ -443,7 +458,7 @@ def _contexto_cuadro(request, documento, centro, codigo, region, **extra):
         f.informacion: f
         for f in FilaCuadro2.objects.filter(diagnostico=diagnostico, centro_id=centro_id).order_by()
     }
-    claves = {f"c1:{f.pk}:{c}" for f in filas for c in CAMPOS_CUADRO1}
+    claves = {f"c1:{f.pk}:{c}" for f in filas for c in ("producto", *CAMPOS_CUADRO1)}
     claves |= {f"c2:{f.pk}:{c}" for f in filas2.values() for c in CAMPOS_CUADRO2}
     de_la_region = {("c1", f.pk): centro_id for f in filas}
     de_la_region |= {("c2", f.pk): centro_id for f in filas2.values()}
@@ -526,12 +541,30 @@ def _contexto_fila(request, documento, centro, codigo, region, fila, productos) 
     instance and ``productos`` its products, so only its huella and observaciones are read."""
     centro_id = centro.pk if centro else None
     puede_editar = centro_id in contenido_mod.editables_de(documento, request.user)
-    claves = {f"c1:{fila.pk}:{c}" for c in CAMPOS_CUADRO1}
+    claves = {f"c1:{fila.pk}:{c}" for c in ("producto", *CAMPOS_CUADRO1)}
     html = fragmentos.Observaciones(request, documento)
     observaciones = _observaciones_de(
         request, documento, claves, {("c1", fila.pk): centro_id}, html
     )
     puede_observar = workflow.puede_observar(documento, request.user)
+    # The causal headings of the region's rows with this one's new causales: its own, and the
+    # next row's, which may appear or go (swapped out of band, ``_fila_cuadro1.html``).
+    vecinas = [
+        {"pk": pk, "causales": fila.lista_causales if pk == fila.pk else lista_causales(c)}
+        for pk, c in FilaCuadro1.objects.filter(
+            diagnostico_id=fila.diagnostico_id, centro_id=centro_id
+        )
+        .order_by("orden", "pk")
+        .values_list("pk", "causales")
+    ]
+    encabezados = contenido_mod.encabezados_causal(vecinas)
+    posicion = next((i for i, f in enumerate(vecinas) if f["pk"] == fila.pk), None)
+    propio = encabezados[posicion] if posicion is not None else ""
+    siguiente = None
+    if posicion is not None and posicion + 1 < len(vecinas):
+        siguiente = SimpleNamespace(
+            pk=vecinas[posicion + 1]["pk"], causal_etiqueta=encabezados[posicion + 1]
+        )
     _preparar_filas(
         [fila],
         observaciones,
@@ -539,6 +572,7 @@ def _contexto_fila(request, documento, centro, codigo, region, fila, productos) 
         puede_observar,
         productos={fila.pk: list(productos)},
         editar_en=(documento.pk, region) if puede_editar else None,
+        encabezados=[propio],
     )
     fila.huella = services.huella_fila(fila) if puede_editar else ""
     return {
@@ -547,6 +581,7 @@ def _contexto_fila(request, documento, centro, codigo, region, fila, productos) 
         "codigo": codigo,
         "region": region,
         "fila": fila,
+        "siguiente": siguiente,
         "puede_editar": puede_editar,
         "puede_observar": puede_observar,
         "hx_cuadro1": _hx_cuadro1() if puede_editar else "",

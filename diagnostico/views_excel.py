@@ -17,11 +17,15 @@ from . import excel
 from .contenido import centros_del_documento
 
 
-def _regiones_editables(editables: set, centros: list) -> list[str]:
+def _regiones_editables(editables: set, centros: list, servicio) -> list[str]:
     """What the user may import: her regions (``centros``: the Servicio's, north to south)."""
     nombres = []
     if None in editables and not centros:
-        nombres.append("el cuadro del Servicio")
+        if servicio.region_id:  # its sheets carry its region's code, as its PDFs
+            codigo = servicio.region.codigo
+            nombres.append(f"el cuadro del Servicio (hojas «C1 {codigo}» y «C2 {codigo}»)")
+        else:
+            nombres.append("el cuadro del Servicio")
     nombres += [f"{c.region.codigo} – {c.region.nombre}" for c in centros if c.pk in editables]
     return nombres
 
@@ -67,14 +71,20 @@ def importar(request, pk):
                 errores = exc.errores
                 messages.error(request, str(exc))
             else:
-                messages.success(
-                    request,
+                mensaje = (
                     f"Cuadros importados ({len(resumen['hojas'])} hoja(s)): "
                     f"{resumen['creadas']} fila(s) agregada(s), "
                     f"{resumen['actualizadas']} actualizada(s), "
                     f"{resumen['eliminadas']} eliminada(s) y "
-                    f"{resumen['sin_cambios']} sin cambios.",
+                    f"{resumen['sin_cambios']} sin cambios."
                 )
+                if resumen.get("no_pertinente") is not None:
+                    mensaje += (
+                        " Cuadro I N°2 declarado no pertinente."
+                        if resumen["no_pertinente"]
+                        else " Cuadro I N°2 declarado pertinente."
+                    )
+                messages.success(request, mensaje)
                 return redirect("pmggt:documento", pk=documento.pk)
         else:
             messages.error(request, "Revise el archivo seleccionado.")
@@ -93,7 +103,7 @@ def importar(request, pk):
             "documento": documento,
             "form": form,
             "errores": errores,
-            "regiones": _regiones_editables(editables, centros),
+            "regiones": _regiones_editables(editables, centros, documento.servicio),
             "region_unica": region_unica,
         },
         status=400 if request.method == "POST" else 200,

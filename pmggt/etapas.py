@@ -8,6 +8,8 @@ interface, so the core imports no stage app. A new stage declares:
 - ``requiere``: the stage that must be Visado (same Servicio and Ciclo) before it can start;
 - its canonical content and flattening (what a version freezes; rows for diffs and pointers);
 - its send checks, its document-page template and context, its history querysets;
+- the checklist shown before sending (``lista_envio``: what is missing, what blocks) and
+  which regional part each observación key points into (``partes_de_campos``);
 - whether its content is split by region (``regional``) and how a reader's part is cut out;
 - for an Encargada de Centro's inbox, what her region's part still lacks and where she fills it
   (``faltantes_partes``, ``url_parte``);
@@ -29,6 +31,23 @@ class Campo:
 
     clave: str
     etiqueta: str
+
+
+@dataclass(frozen=True)
+class Pendiente:
+    """One item of the checklist shown before sending (``EtapaDef.lista_envio``).
+
+    ``texto``: what is missing, in Spanish (a blocking item's text is also the message with
+    which sending is refused); ``bloquea``: the Guía requires it, so the document cannot be
+    sent while it is there (otherwise it only warns); ``url``: the page (and anchor) where it
+    is fixed; ``region``: the region code of the part it belongs to (None: the Servicio's own
+    part, including the cuadros of a Servicio without Centros).
+    """
+
+    texto: str
+    bloquea: bool
+    url: str = ""
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +109,17 @@ class EtapaDef:
     # ``url_parte(documento_id, codigo)``, the page where she fills her region's part.
     faltantes_partes: Callable | None = None
     url_parte: Callable | None = None
+    # The checklist shown before sending: ``lista_envio(documento, contenido)`` ->
+    # [Pendiente], in the order to show them, from the canonical content the page already
+    # built (no query per region or row). Its blocking items are what ``validar_envio``
+    # refuses; without it the page shows no checklist (``validar_envio`` still applies).
+    lista_envio: Callable | None = None
+    # Which regional part each observación key points into, for the returned-document banner
+    # (links to the part's page, ``url_parte``, and an Encargada de Centro's count):
+    # ``partes_de_campos(documento, campos)`` -> {campo: region code (None: the part of a
+    # Servicio without Centros)}; keys outside any part (the Servicio's fields) are left out.
+    # At most one query whatever the number of keys (what the page loaded is reused).
+    partes_de_campos: Callable | None = None
     # Reports and exports, in the order pages list them.
     informes: tuple[Informe, ...] = ()
     # Loads the stage's demo content: demo(datos of fixtures/demo.json) -> [siglas created].

@@ -1,11 +1,21 @@
-"""A document's timeline: chain transitions, observaciones and content edits, who and when."""
+"""A document's timeline: chain transitions, observaciones and content edits, who and when.
+
+The document page shows ``linea_agrupada``: the chain's transitions first (newest first), then
+the observaciones and the content's edits grouped per person and section ("María Pérez editó
+14 veces: Filas del Cuadro I N°1 · región I", with the first and last date), read in one query
+whatever the size of the history. The detail of every edit is on the ediciones page
+(``linea_de_tiempo(..., con_ediciones=True)``).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import CharField, Count, F, IntegerField, Max, Min, Value
+from django.db.models.functions import Cast
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 
-from . import etapas, fragmentos
+from . import etapas, fragmentos, workflow
 from .models import Documento, Observacion, Transicion
 
 # Fields that say nothing to a reader of the timeline.
@@ -101,7 +111,8 @@ def linea_de_tiempo(
             t.fecha,
             t.actor,
             "transicion",
-            _FRASES[t.accion].format(v=t.version),
+            # « con N observaciones abiertas»: what an approval or V°B° carried (helper c).
+            _FRASES[t.accion].format(v=t.version) + workflow.con_abiertas(t),
             t.comentario,
             t.accion,
         )
@@ -159,3 +170,160 @@ def html_eventos(eventos) -> SafeString:
         )
     # Every part is escaped HTML (``fragmentos.formato``).
     return mark_safe("".join(partes))
+
+
+# --- The document page: transitions first, then grouped activity --------------------------------
+
+
+class _Persona:
+    """Who made a group of edits, from the names read with them (no User instance needed)."""
+
+    def __init__(self, nombre: str, apellido: str, usuario: str):
+        self._completo = f"{nombre} {apellido}".strip()
+        self.username = usuario
+
+    def get_full_name(self) -> str:
+        return self._completo
+
+
+def _periodo(desde: datetime, hasta: datetime, fecha) -> str:
+    """ "Entre el 03-06-2009 10:12 y el 05-06-2009 16:40" (nothing if it is one moment)."""
+    primera, ultima = fecha(desde), fecha(hasta)
+    return "" if primera == ultima else f"Entre el {primera} y el {ultima}."
+
+
+def _veces(n: int) -> str:
+    return "una vez" if n == 1 else f"{n} veces"
+
+
+def _seccion(modelo, regiones: list[str]) -> tuple[str, str]:
+    """A history table's section as the timeline names it: the model's plural name (its
+    singular for the document's own row), with the regions of a regional part (named in the
+    detail when they are many). (section, detail)."""
+    meta = modelo._meta
+    raiz = any(f.name == "documento" for f in meta.concrete_fields)
+    nombre = capfirst(str(meta.verbose_name if raiz else meta.verbose_name_plural))
+    if not regiones:
+        return nombre, ""
+    if len(regiones) == 1:
+        return f"{nombre} · región {regiones[0]}", ""
+    if len(regiones) <= 3:
+        return f"{nombre} · regiones {', '.join(regiones[:-1])} y {regiones[-1]}", ""
+    return f"{nombre} · {len(regiones)} regiones", f"Regiones {', '.join(regiones)}."
+
+
+def _consulta_agrupada(indice: int, qs):
+    """Per author and region (for a model with a Centro): how many records, first and last."""
+    historico = qs.model
+    campos = {f.name for f in historico._meta.concrete_fields}
+    if "documento" in campos:
+        # The root row is created with the document itself (as in ``ediciones``).
+        qs = qs.exclude(history_type="+")
+    if "centro" in campos:
+        region, orden = F("centro__region__codigo"), F("centro__region__orden")
+    else:
+        # Typed NULLs: PostgreSQL types an untyped NULL of a UNION as text.
+        region = Cast(Value(None), output_field=CharField())
+        orden = Cast(Value(None), output_field=IntegerField())
+    # Only expressions, in one order: the UNION ALL lines up every table's columns. (Prefixed:
+    # an alias may not be the name of a field of the model.)
+    return (
+        qs.order_by()
+        .values(
+            g_tabla=Value(indice, output_field=IntegerField()),
+            g_quien=F("history_user_id"),
+            g_nombre=F("history_user__first_name"),
+            g_apellido=F("history_user__last_name"),
+            g_usuario=F("history_user__username"),
+            g_region=region,
+            g_orden=orden,
+        )
+        .annotate(g_n=Count("history_id"), g_desde=Min("history_date"), g_hasta=Max("history_date"))
+    )
+
+
+def ediciones_agrupadas(documento) -> list[Evento]:
+    """The content's edits, one event per person and section (a model of the content, with
+    the regions it touched), newest group first, in one query (UNION ALL of each history
+    table's GROUP BY)."""
+    definicion = etapas.de(documento.etapa)
+    if not definicion.historiales:
+        return []
+    historiales = list(definicion.historiales(documento))
+    if not historiales:
+        return []
+    primera, *resto = (_consulta_agrupada(i, qs) for i, qs in enumerate(historiales))
+    consulta = primera.union(*resto, all=True) if resto else primera
+    modelos = [qs.model.instance_type for qs in historiales]
+    grupos: dict[tuple, dict] = {}
+    for fila in consulta:
+        fila = {clave[2:]: valor for clave, valor in fila.items()}  # without the "g_" prefix
+        grupo = grupos.setdefault((fila["quien"], fila["tabla"]), {**fila, "n": 0, "regiones": {}})
+        grupo["n"] += fila["n"]
+        grupo["desde"] = min(grupo["desde"], fila["desde"])
+        grupo["hasta"] = max(grupo["hasta"], fila["hasta"])
+        if fila["region"]:
+            grupo["regiones"][fila["region"]] = fila["orden"] or 0
+    fecha = fragmentos.Fechas()
+    eventos = []
+    for (_quien, tabla), g in grupos.items():
+        regiones = sorted(g["regiones"], key=lambda codigo: (g["regiones"][codigo], codigo))
+        seccion, cuales = _seccion(modelos[tabla], regiones)
+        periodo = _periodo(g["desde"], g["hasta"], fecha)
+        quien = (
+            None
+            if g["quien"] is None
+            else _Persona(g["nombre"] or "", g["apellido"] or "", g["usuario"] or "")
+        )
+        eventos.append(
+            Evento(
+                g["hasta"],
+                quien,
+                "ediciones",
+                f"editó {_veces(g['n'])}: {seccion}",
+                " ".join(p for p in (cuales, periodo) if p),
+            )
+        )
+    return sorted(eventos, key=lambda e: e.fecha, reverse=True)
+
+
+def _observaciones_agrupadas(observaciones) -> list[Evento]:
+    """Observaciones made and resolved, one event per person and kind, newest first (a single
+    one keeps its text, as the full list of observaciones shows it)."""
+    grupos: dict[tuple, list] = {}
+    for obs in observaciones:
+        grupos.setdefault(("observacion", obs.autor_id), []).append((obs.creada_en, obs.autor, obs))
+        if obs.resuelta:
+            grupos.setdefault(("resolucion", obs.resuelta_por_id), []).append(
+                (obs.resuelta_en, obs.resuelta_por, obs)
+            )
+    fecha = fragmentos.Fechas()
+    eventos = []
+    for (tipo, _quien), lista in grupos.items():
+        lista.sort(key=lambda x: x[0])
+        desde, hasta, quien, n = lista[0][0], lista[-1][0], lista[-1][1], len(lista)
+        if n == 1:
+            texto = "observó" if tipo == "observacion" else "resolvió una observación"
+            detalle = lista[0][2].texto
+        else:
+            texto = (
+                f"hizo {n} observaciones"
+                if tipo == "observacion"
+                else f"resolvió {n} observaciones"
+            )
+            detalle = _periodo(desde, hasta, fecha)
+        eventos.append(Evento(hasta, quien, tipo, texto, detalle))
+    return sorted(eventos, key=lambda e: e.fecha, reverse=True)
+
+
+def linea_agrupada(
+    documento: Documento, transiciones, observaciones, *, con_ediciones: bool = True
+) -> list[Evento]:
+    """The document page's timeline: transitions newest first, then the observaciones and the
+    content's edits grouped (``transiciones`` / ``observaciones``: the lists the page read)."""
+    cadena = linea_de_tiempo(documento, transiciones, [], con_ediciones=False)
+    return [
+        *reversed(cadena),
+        *_observaciones_agrupadas(observaciones),
+        *(ediciones_agrupadas(documento) if con_ediciones else []),
+    ]

@@ -83,3 +83,43 @@ def transicion_registrada(transicion: Transicion) -> None:
             )
 
     transaction.on_commit(_enviar)
+    if transicion.accion == Accion.VISAR:
+        transaction.on_commit(lambda: gores_notificar_visado(transicion))
+
+
+# --- The GOREs, when a document that concerns their region is visado --------------------------
+
+ASUNTO_GORE = "visado por SUBDERE, disponible para su región"
+
+
+def gores_notificar_visado(transicion: Transicion) -> None:
+    """One e-mail per Funcionario/a GORE the document concerns (``pmggt.gore``): what was
+    visado, its region's downloads and «Mi región». Never the review's comments or
+    observaciones: only what the GORE may read."""
+    from . import gore
+
+    documento = transicion.documento
+    try:
+        para = gore.destinatarios_visado(documento, excluir=transicion.actor_id)
+        if not para:
+            return
+        sitio = settings.SITIO_URL.rstrip("/")
+        asunto = f"[PMG-GT] {documento.servicio.sigla} {documento.titulo}: {ASUNTO_GORE}"
+        mensajes = []
+        for destinatario in para:
+            contexto = {
+                "documento": documento,
+                "transicion": transicion,
+                "regiones": destinatario.regiones,
+                "descargas": [
+                    (d, sitio + d.url) for d in gore.descargas(documento, destinatario.codigos)
+                ],
+                "url_documento": sitio + reverse("pmggt:documento", kwargs={"pk": documento.pk}),
+                "url_mi_region": sitio + reverse("pmggt:mi_region"),
+            }
+            cuerpo = render_to_string("pmggt/correo_visado_gore.txt", contexto)
+            mensajes.append((asunto, cuerpo, settings.DEFAULT_FROM_EMAIL, [destinatario.correo]))
+        send_mass_mail(mensajes)
+    except Exception:
+        # As above: the V°B° is committed; a mail outage must not turn it into an error page.
+        logger.exception("No se pudo notificar a los GORE el visado del documento %s", documento.pk)

@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from . import cuentas, views, views_listas, views_sesion
+from . import cuentas, views, views_gore, views_listas, views_sesion
 from .informes import views as informes_views
 
 
@@ -66,6 +66,7 @@ app_patterns = (
             name="observacion_resolver",
         ),
         path("sesion/mantener/", views_sesion.sesion_mantener, name="sesion_mantener"),
+        path("mi-region/", views_gore.mi_region, name="mi_region"),
     ],
     "pmggt",
 )

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +13,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from . import acceso, diferencias, etapas, fragmentos, permisos, services, versiones, workflow
+from . import (
+    acceso,
+    devolucion,
+    diferencias,
+    etapas,
+    fragmentos,
+    permisos,
+    services,
+    versiones,
+    workflow,
+)
 from .forms import (
     AccionVersionForm,
     ComentarioForm,
@@ -22,7 +32,7 @@ from .forms import (
     ObservacionRequeridaForm,
     SolicitarModificacionForm,
 )
-from .linea_tiempo import html_eventos, linea_de_tiempo
+from .linea_tiempo import html_eventos, linea_agrupada, linea_de_tiempo
 from .models import Documento, Observacion, Transicion, VersionDocumento
 from .widgets import acelerar
 
@@ -41,6 +51,8 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         list(
             Observacion.objects.filter(documento=documento)
             .select_related("autor", "resuelta_por")
+            # Whether the current version's approval / V°B° carried it (same query).
+            .annotate(**_arrastrada_en_la_version(documento))
             .order_by("creada_en", "pk")
         )
         if internos
@@ -74,6 +86,9 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         None,
     )
     puede_observar = workflow.puede_observar(documento, usuario)
+    revision = _revision_y_envio(
+        request, documento, definicion, acciones, transiciones, observaciones, etiquetas
+    )
     url_campos = reverse("pmggt:documento_campos", args=[documento.pk])
     # Forms coming back with errors keep every choice; fresh ones carry the general one only.
     # Only the forms of this user's actions are drawn: the others are not built.
@@ -128,17 +143,92 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         # The full list, each with what it is about (pmggt.fragmentos), drawn at once.
         "lista_observaciones": mark_safe("".join(o.html_con_destino for o in observaciones)),
         "observaciones_generales": abiertas_por_campo.get("", []),
-        "linea_tiempo": html_eventos(
-            linea_de_tiempo(documento, transiciones, observaciones, con_ediciones=False)
-        ),
+        "linea_tiempo": html_eventos(linea_agrupada(documento, transiciones, observaciones)),
         "con_ediciones": definicion.historiales is not None,
         "versiones": lista_versiones,
         "version_vigente": next(
             (v for v in lista_versiones if v.numero == documento.version_actual), None
         ),
+        **revision,
         **formas,
     }
     return contexto
+
+
+GRUPO_SERVICIO = "Del Servicio"
+ABIERTOS_HASTA = 8  # a checklist this short shows every group unfolded
+
+
+def _arrastrada_en_la_version(documento) -> dict:
+    """Annotations ``arrastrada_aprobar`` / ``arrastrada_visar``: whether the approval or the
+    V°B° of the current version carried the observación (``Transicion.arrastradas``), read
+    with the observaciones themselves."""
+    enlaces = Transicion.arrastradas.through.objects.filter(
+        observacion_id=OuterRef("pk"),
+        transicion__documento_id=documento.pk,
+        transicion__version=documento.version_actual,
+    )
+    return {
+        f"arrastrada_{accion}": Exists(enlaces.filter(transicion__accion=accion))
+        for accion in (Accion.APROBAR, Accion.VISAR)
+    }
+
+
+def _revision_y_envio(
+    request, documento, definicion, acciones, transiciones, observaciones, etiquetas
+) -> dict:
+    """What the page says about the review, from what it read already (no query): the
+    returned-document banner
+    (``devolucion.aviso``); the checklist before Enviar (``EtapaDef.lista_envio`` over the
+    content built once, grouped by region, plus the open observaciones that block too); the
+    open observaciones an approval or a V°B° would carry, and those the current version's
+    approval and V°B° carried (``Transicion.arrastradas``)."""
+    abiertas = [o for o in observaciones if not o.resuelta]
+    pendientes = []
+    if Accion.ENVIAR in acciones:
+        if definicion.lista_envio is not None:
+            pendientes = list(
+                definicion.lista_envio(documento, versiones.contenido_vigente(documento))
+            )
+        if abiertas:
+            n = len(abiertas)
+            pendientes.append(
+                etapas.Pendiente(
+                    f"Quedan {n} observación(es) sin resolver: márquelas como resueltas "
+                    "antes de enviar.",
+                    True,
+                    "#t-observaciones",
+                )
+            )
+    grupos = {}
+    for p in pendientes:
+        titulo = f"Región {p.region}" if p.region else GRUPO_SERVICIO
+        grupo = grupos.setdefault(titulo, SimpleNamespace(titulo=titulo, items=[]))
+        grupo.items.append(p)
+    for grupo in grupos.values():
+        grupo.bloquean = sum(1 for p in grupo.items if p.bloquea)
+        grupo.avisos = len(grupo.items) - grupo.bloquean
+        # What blocks is in view; a long list of warnings stays folded per region.
+        grupo.abierto = bool(grupo.bloquean) or len(pendientes) <= ABIERTOS_HASTA
+    arrastradas = [
+        (t, [o for o in observaciones if getattr(o, f"arrastrada_{t.accion}", False)])
+        for t in transiciones
+        if t.version == documento.version_actual and getattr(t, "n_arrastradas", 0)
+    ]
+    return {
+        "aviso": devolucion.aviso(
+            request,
+            documento,
+            transiciones=transiciones,
+            observaciones=observaciones,
+            etiquetas=etiquetas,
+        ),
+        "grupos_envio": list(grupos.values()),
+        "bloquea_envio": sum(1 for p in pendientes if p.bloquea),
+        "avisos_envio": sum(1 for p in pendientes if not p.bloquea),
+        "abiertas": abiertas,
+        "arrastradas": arrastradas,
+    }
 
 
 @login_required
@@ -483,8 +573,35 @@ def _por_etiqueta(filas):
     return resultado
 
 
+def _aviso_sin_versiones(numeros, interna: bool) -> str:
+    """What the comparison page says when the document has fewer than two versions to compare
+    (and what to do about it)."""
+    if not numeros:
+        texto = (
+            "Aún no hay dos versiones que comparar: este documento todavía no tiene ninguna "
+            "versión. Cada vez que el Encargado/a GT lo envía al Jefe/a de Servicio se guarda "
+            "una versión; desde la primera podrá ver aquí qué cambió en el contenido actual, y "
+            "desde la segunda, qué cambió de una versión a otra."
+        )
+    elif interna:
+        texto = (
+            f"Aún no hay dos versiones que comparar: la versión {numeros[0]} es la única "
+            "guardada. Abajo se compara con el contenido actual (lo editado desde que se "
+            "envió). Cuando el documento se envíe de nuevo, podrá comparar las dos versiones."
+        )
+    else:
+        texto = (
+            f"Aún no hay dos versiones visadas que comparar: la versión {numeros[0]} es la única "
+            "visada. Cuando el Servicio obtenga el V°B° de una nueva versión, aquí verá qué "
+            "cambió."
+        )
+    return texto
+
+
 @login_required
 def documento_diferencias(request, pk):
+    """Two versions (or the draft, or last year's visado version) compared: only what changed
+    by default, counted and with a link to each change; ``?todo=1`` shows every field."""
     doc = acceso.documento_para(request, pk)
     lectura = acceso.lectura_de(request.user, doc)
     definicion = etapas.de(doc.etapa)
@@ -506,6 +623,25 @@ def documento_diferencias(request, pk):
     validas = {o for o, _ in opciones} | {"anterior"}
     if not lectura.interna and not {a, b} <= validas:
         raise PermissionDenied("Solo puede comparar las versiones visadas del documento.")
+    solo_cambios = request.GET.get("todo") != "1"
+    contexto = {
+        "documento": doc,
+        "opciones": opciones,
+        "a": a,
+        "b": b,
+        "solo_cambios": solo_cambios,
+        "aviso": "",
+        "grupos": None,
+    }
+    pedido = "a" in request.GET or "b" in request.GET
+    if not pedido and len(numeros) < 2:
+        contexto["aviso"] = _aviso_sin_versiones(numeros, lectura.interna)
+        # Last year's visado version can be compared already (the template links to it).
+        contexto["anio_anterior"] = previa.documento.ciclo.anio if previa is not None else None
+        # With no version, or one visado version (the reader's "actual" is that same one),
+        # there is nothing to put side by side.
+        if not numeros or not lectura.interna:
+            return render(request, "pmggt/documento_diferencias.html", contexto)
     if not lectura.interna:
         vigente = str(lectura.version.numero)
         a, b = (vigente if r == "actual" else r for r in (a, b))
@@ -514,20 +650,13 @@ def documento_diferencias(request, pk):
     if "anterior" in (a, b):
         filas_a, filas_b = _por_etiqueta(filas_a), _por_etiqueta(filas_b)
     filas = diferencias.comparar(filas_a, filas_b)
-    return render(
-        request,
-        "pmggt/documento_diferencias.html",
-        {
-            "documento": doc,
-            "opciones": opciones,
-            "a": a,
-            "b": b,
-            "titulo_a": titulo_a,
-            "titulo_b": titulo_b,
-            "filas": filas,
-            "hay_cambios": any(f.estado != "igual" for f in filas),
-        },
+    contexto.update(
+        titulo_a=titulo_a,
+        titulo_b=titulo_b,
+        resumen=diferencias.resumir(filas),
+        grupos=diferencias.agrupar(filas, solo_cambios=solo_cambios),
     )
+    return render(request, "pmggt/documento_diferencias.html", contexto)
 
 
 @login_required
@@ -545,5 +674,31 @@ def documento_version(request, pk, numero):
     return render(
         request,
         "pmggt/documento_version.html",
-        {"documento": doc, "version": version, "filas": filas},
+        {
+            "documento": doc,
+            "version": version,
+            "filas": filas,
+            "arrastradas": _arrastradas_de_version(request, doc, version.numero, filas),
+        },
     )
+
+
+def _arrastradas_de_version(request, documento, numero, filas) -> list:
+    """[(transición, [observaciones])]: the open observaciones the approval and the V°B° of
+    this version carried, for readers who see observaciones (never a GORE); one query."""
+    if not acceso.es_lector_interno(request.user, documento):
+        return []
+    etiquetas = {clave: etiqueta for clave, etiqueta, _ in filas}
+    enlaces = (
+        Transicion.arrastradas.through.objects.filter(
+            transicion__documento_id=documento.pk, transicion__version=numero
+        )
+        .select_related("transicion__actor", "observacion__autor", "observacion__resuelta_por")
+        .order_by("transicion__fecha", "transicion_id", "observacion__creada_en", "observacion_id")
+    )
+    por_transicion = {}
+    for enlace in enlaces:
+        obs = enlace.observacion
+        obs.destino = etiquetas.get(obs.campo, obs.campo or devolucion.GENERAL)
+        por_transicion.setdefault(enlace.transicion_id, (enlace.transicion, []))[1].append(obs)
+    return list(por_transicion.values())

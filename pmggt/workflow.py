@@ -9,12 +9,15 @@ Borrador ───────▶ En revisión ───────▶ En visac
 
 Each transition locks the document row, checks the current state and the actor's object
 permission, records actor, time, version and comment, and e-mails the people who act next.
+An approval or a V°B° does not resolve the observaciones still open: it records them as carried
+(``Transicion.arrastradas``) and they stay open until the Servicio resolves them in Borrador.
 Nothing else assigns ``Documento.estado``.
 """
 
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from . import etapas, notificaciones, permisos
@@ -84,9 +87,20 @@ def transiciones_de(documento: Documento) -> list[Transicion]:
         cache = documento.__dict__[_TRANSICIONES] = list(
             Transicion.objects.filter(documento_id=documento.pk)
             .select_related("actor")
+            # How many open observaciones each approval or V°B° carried (same query).
+            .annotate(n_arrastradas=Count("arrastradas"))
             .order_by("fecha", "pk")
         )
     return cache
+
+
+def con_abiertas(transicion: Transicion) -> str:
+    """The timeline's « con N observaciones abiertas» of an approval or V°B° that carried
+    open ones (``transiciones_de`` counts them), else ""."""
+    n = getattr(transicion, "n_arrastradas", 0) or 0
+    if not n:
+        return ""
+    return " con 1 observación abierta" if n == 1 else f" con {n} observaciones abiertas"
 
 
 def _ya_actuo(documento: Documento, actor) -> str | None:
@@ -221,13 +235,30 @@ def _transicionar(
     )
 
 
-def _registrar(doc: Documento, transicion: Transicion, actor) -> Transicion:
+def _registrar(doc: Documento, transicion: Transicion, actor, *, arrastrar=False) -> Transicion:
     with actuando_como(actor):
         doc.save()
         transicion.version = doc.version_actual
         transicion.save()
+        if arrastrar:
+            _arrastrar_abiertas(doc, transicion)
     notificaciones.transicion_registrada(transicion)
     return transicion
+
+
+def abiertas_de(documento: Documento):
+    """The observaciones still open on a document (what an approval or V°B° carries)."""
+    return Observacion.objects.filter(documento_id=documento.pk, resuelta=False)
+
+
+def _arrastrar_abiertas(doc: Documento, transicion: Transicion) -> None:
+    """Record on an approval or V°B° the observaciones it leaves open: they are not resolved
+    by it, they stay open into the next step (resolvable once the document is in Borrador
+    again) and the pages say so, instead of silently leaving them behind."""
+    ids = list(abiertas_de(doc).order_by("creada_en", "pk").values_list("pk", flat=True))
+    if ids:
+        transicion.arrastradas.set(ids)
+    transicion.n_arrastradas = len(ids)
 
 
 @transaction.atomic
@@ -268,7 +299,7 @@ def aprobar(*, documento: Documento, actor, version: int, comentario: str = "") 
         version=version,
         comentario=comentario,
     )
-    return _registrar(doc, transicion, actor)
+    return _registrar(doc, transicion, actor, arrastrar=True)
 
 
 @transaction.atomic
@@ -281,7 +312,7 @@ def visar(*, documento: Documento, actor, version: int, comentario: str = "") ->
         comentario=comentario,
     )
     doc.version_visada = doc.version_actual
-    return _registrar(doc, transicion, actor)
+    return _registrar(doc, transicion, actor, arrastrar=True)
 
 
 @transaction.atomic

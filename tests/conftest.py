@@ -341,8 +341,16 @@ mundo = mundo_compartido(construir_mundo)
 
 
 def crear_diagnostico(
-    m, servicio=None, mision="Misión de prueba.", objetivos=("Objetivo uno",), ciclo=None
+    m,
+    servicio=None,
+    mision="Misión de prueba.",
+    objetivos=("Objetivo uno",),
+    ciclo=None,
+    cuadro1=True,
 ):
+    """A Diagnóstico in Borrador that may be sent: its misión, objetivos and (``cuadro1``) one
+    Cuadro I N°1 row in each region (the Servicio's own part without Centros), which sending
+    requires (diagnostico.envio)."""
     from diagnostico.models import Diagnostico, ObjetivoEstrategico
 
     servicio = servicio or m.servicio
@@ -361,7 +369,30 @@ def crear_diagnostico(
             ObjetivoEstrategico.objects.create(
                 diagnostico=diagnostico, numero=numero, descripcion=texto
             )
+        if cuadro1:
+            cuadro1_minimo(diagnostico)
     return documento
+
+
+def cuadro1_minimo(diagnostico, *, solo_faltantes=False):
+    """One Cuadro I N°1 row in each region of the Diagnóstico's Servicio (its own part when it
+    has no Centros), or only in those without any (``solo_faltantes``): what sending requires
+    of the cuadros (diagnostico.envio)."""
+    from diagnostico.models import FilaCuadro1
+
+    servicio_id = diagnostico.documento.servicio_id
+    con_filas = set(diagnostico.filas_cuadro1.values_list("centro_id", flat=True))
+    for centro in list(Centro.objects.filter(servicio_id=servicio_id)) or [None]:
+        if solo_faltantes and (centro.pk if centro else None) in con_filas:
+            continue
+        FilaCuadro1.objects.create(
+            diagnostico=diagnostico,
+            centro=centro,
+            avance="Avance de prueba.",
+            mejora="Mejora de prueba.",
+            medidas="Medidas de prueba.",
+            objetivo="Objetivo de prueba.",
+        )
 
 
 def llevar_a(m, documento, estado):

@@ -22,8 +22,14 @@ The key (``Clave.nombre``, a name in ``default_storage``, i.e. under ``MEDIA_ROO
       never share a file; readers with the same scope print the same PDF and share one;
     - ``huella``: 16 hex digits of the sha256 of the raw report name and scope, ``FORMATO`` and
       everything the PDF prints besides the version's content (``pdf.identificacion``:
-      Servicio, year, stage, state, version, V°B° names and dates). A renamed Servicio or
-      signer, or a database re-created with the same pks, never serves an old file.
+      Servicio, year, stage, state, version, V°B° names and dates) and, if the stage's
+      report declares it (an ``Informe`` subclass with a ``presentacion(documento)`` callable,
+      e.g. ``diagnostico.informes.InformeDiagnostico``), what the report prints from outside
+      the document: the Etapa I cuadros print the Ciclo's wording of titles and notes, which
+      the Administrador/a may reword after a version was visado. A renamed Servicio or signer,
+      a reworded Ciclo, or a database re-created with the same pks, never serves an old file:
+      the next download prints the visado version again with what holds now (the old file is
+      left unused).
 
     Nothing in a report depends on who downloads it beyond that scope: there is no "descargado
     por" line and no download date (WeasyPrint's metadata has no date or user either). That
@@ -71,7 +77,7 @@ logger = logging.getLogger(__name__)
 
 CARPETA = "informes-pdf"
 # Bump when templates, styles or presentation code change what stored PDFs must look like.
-FORMATO = 1
+FORMATO = 2  # 2: the cuadros' page plan, titles with references and notes per Ciclo
 # A stored PDF must end with its %%EOF marker within this many bytes.
 COLA = 2048
 
@@ -137,6 +143,7 @@ def clave(documento, informe, region: str | None, usuario) -> Clave | None:
         return None
     if informe.regiones is None:
         region = None  # as pmggt.informes.generar
+    presentacion = getattr(informe, "presentacion", None)
     huella = hashlib.sha256(
         etapas.canonico(
             {
@@ -145,6 +152,7 @@ def clave(documento, informe, region: str | None, usuario) -> Clave | None:
                 "lector": lector,
                 "region": region,
                 "identificacion": pdf.identificacion(documento, version),
+                "presentacion": presentacion(documento) if presentacion else None,
             }
         ).encode("utf-8")
     ).hexdigest()[:16]

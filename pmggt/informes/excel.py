@@ -1022,23 +1022,39 @@ def revisar_hoja(ws, errores: list) -> bool:
 FILAS_BUSCAR_ENCABEZADO = 30  # the header row is looked for in rows 1 to 30
 
 
-def columnas_de_hoja(ws, columnas: list[Columna], errores: list) -> tuple[int, dict] | None:
-    """(header row, {clave: (index, column name)}) of a sheet whose first column is "ID".
+def columnas_de_hoja(
+    ws,
+    columnas: list[Columna],
+    errores: list,
+    *,
+    alternativas: dict | None = None,
+    opcionales=frozenset(),
+) -> tuple[int, dict] | None:
+    """(header row, {clave: (index, column name)}) of a sheet with a column named "ID".
 
-    Columns are found by name (accents, case and the note number ignored), in any order.
-    Appends an ErrorCelda for a missing header or column, for a sheet with data beyond the
-    limits (``revisar_hoja``: nothing of it is read) or unreadable, and returns None then.
+    The header row is the first row (of the first 30) with an "ID" cell, wherever that column
+    is. Columns are found by name (accents, case and the note number ignored), in any order;
+    ``alternativas`` ({clave: other names}) are names an earlier layout gave a column (the name
+    found is the one reported), and the columns in ``opcionales`` (claves) may be missing
+    (absent from the result). Appends an ErrorCelda for a missing header or column, for a sheet
+    with data beyond the limits (``revisar_hoja``: nothing of it is read) or unreadable, and
+    returns None then.
     """
     if not revisar_hoja(ws, errores):
         return None
     with contextlib.closing(
         _valores(ws, 1, FILAS_BUSCAR_ENCABEZADO, MAX_COLUMNAS, errores)
     ) as filas:
-        return _encabezado(ws, filas, columnas, errores)
+        return _encabezado(ws, filas, columnas, errores, alternativas, opcionales)
 
 
 def tabla_de_hoja(
-    ws, columnas: list[Columna], errores: list
+    ws,
+    columnas: list[Columna],
+    errores: list,
+    *,
+    alternativas: dict | None = None,
+    opcionales=frozenset(),
 ) -> tuple[int, dict, Iterator[tuple[int, list]]] | None:
     """``columnas_de_hoja`` and then ``filas_con_datos`` of the rows below the header, reading
     the sheet once: (header row, {clave: (index, column name)}, the data rows) or None (and the
@@ -1050,7 +1066,7 @@ def tabla_de_hoja(
     if not revisar_hoja(ws, errores):
         return None
     filas = _valores(ws, 1, MAX_FILA, MAX_COLUMNAS, errores)
-    encontrado = _encabezado(ws, filas, columnas, errores)
+    encontrado = _encabezado(ws, filas, columnas, errores, alternativas, opcionales)
     if encontrado is None:
         filas.close()
         return None
@@ -1060,14 +1076,16 @@ def tabla_de_hoja(
     return fila_encabezado, indices, datos
 
 
-def _encabezado(ws, filas: Iterator, columnas: list[Columna], errores: list):
+def _encabezado(
+    ws, filas: Iterator, columnas: list[Columna], errores: list, alternativas=None, opcionales=()
+):
     """The header row and columns (``columnas_de_hoja``) from ``filas`` (rows from row 1),
     which are read up to the header (at most FILAS_BUSCAR_ENCABEZADO)."""
     nombre_hoja = ws.title
     antes = len(errores)
     fila_encabezado = encabezado_ws = None
     for numero, valores in filas:
-        if valores and clave(valores[0]) == "id":
+        if valores and any(isinstance(v, str) and clave(v) == "id" for v in valores):
             fila_encabezado, encabezado_ws = numero, valores
             break
         if numero >= FILAS_BUSCAR_ENCABEZADO:
@@ -1080,7 +1098,7 @@ def _encabezado(ws, filas: Iterator, columnas: list[Columna], errores: list):
                 nombre_hoja,
                 None,
                 "",
-                "No se encontró la fila de encabezados (la primera columna debe llamarse «ID»).",
+                "No se encontró la fila de encabezados (una columna debe llamarse «ID»).",
             )
         )
         return None
@@ -1090,17 +1108,22 @@ def _encabezado(ws, filas: Iterator, columnas: list[Columna], errores: list):
         if k and k not in posicion:
             posicion[k] = i
     indices = {}
+    faltan = False
     for nombre, k, _ancho in columnas:
-        i = posicion.get(_clave_de_columna(nombre))
-        if i is None:
-            errores.append(
-                ErrorCelda(
-                    nombre_hoja, fila_encabezado, nombre, "Falta esta columna en el encabezado."
-                )
-            )
+        for candidato in (nombre, *((alternativas or {}).get(k) or ())):
+            i = posicion.get(_clave_de_columna(candidato))
+            if i is not None:
+                indices[k] = (i, candidato)
+                break
         else:
-            indices[k] = (i, nombre)
-    if len(indices) != len(columnas):
+            if k not in opcionales:
+                faltan = True
+                errores.append(
+                    ErrorCelda(
+                        nombre_hoja, fila_encabezado, nombre, "Falta esta columna en el encabezado."
+                    )
+                )
+    if faltan:
         return None
     return fila_encabezado, indices
 

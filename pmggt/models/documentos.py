@@ -129,6 +129,16 @@ class Transicion(Inmutable):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     fecha = models.DateTimeField(auto_now_add=True)
     comentario = models.TextField(blank=True)
+    # Approving or visar a version does not resolve the observaciones still open on it: they
+    # are carried into the next step (and a later Borrador), and the transition records which.
+    # Written once, when the transition is registered (pmggt.workflow).
+    arrastradas = models.ManyToManyField(
+        "Observacion",
+        blank=True,
+        related_name="arrastrada_en",
+        verbose_name="observaciones abiertas arrastradas",
+        help_text="Observaciones sin resolver cuando se aprobó o visó: siguieron abiertas.",
+    )
     history = Historial()
 
     class Meta:

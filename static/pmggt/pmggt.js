@@ -365,3 +365,64 @@ document.addEventListener("htmx:configRequest", function (evento) {
   confirmarEnvio();
   restaurar(document);
 })();
+
+// --- Section formsets: «Agregar …» adds a blank row in place (diagnostico/_formset_tabla.html).
+// The formset's <template id="PREFIX-fila-vacia"> holds the row of its empty form, with
+// "__prefix__" where the row's index goes; a click copies it at the end of the table with the
+// next index and raises PREFIX-TOTAL_FORMS, so one «Guardar» saves every row. Without
+// JavaScript the button stays hidden and the empty rows already on the page are the ones to
+// fill (save and come back for more).
+(function () {
+  function agregar(boton) {
+    var prefijo = boton.getAttribute("data-agregar-fila");
+    var plantilla = document.getElementById(prefijo + "-fila-vacia");
+    var total = document.getElementById("id_" + prefijo + "-TOTAL_FORMS");
+    var maximo = document.getElementById("id_" + prefijo + "-MAX_NUM_FORMS");
+    var cuerpo = document.querySelector("table[data-formset='" + prefijo + "'] > tbody");
+    if (!plantilla || !total || !cuerpo) {
+      return;
+    }
+    var indice = parseInt(total.value, 10) || 0;
+    if (maximo && indice >= (parseInt(maximo.value, 10) || Infinity)) {
+      anunciar(boton, "No se pueden agregar más filas en esta tabla.");
+      return;
+    }
+    // Parsed in a <template> (table rows need a table context); no script or style inside.
+    var nueva = document.createElement("template");
+    nueva.innerHTML = plantilla.innerHTML.replace(/__prefix__/g, String(indice));
+    var fila = nueva.content.querySelector("tr");
+    if (!fila) {
+      return;
+    }
+    cuerpo.appendChild(fila);
+    total.value = String(indice + 1);
+    var primero = fila.querySelector("input:not([type=hidden]), textarea, select");
+    if (primero) {
+      primero.focus();
+    }
+    anunciar(boton, "Se agregó una fila vacía (" + (indice + 1) + " en total).");
+  }
+
+  // A polite status next to the button, for screen readers (in the page before it speaks, so
+  // that it is announced).
+  function anunciar(boton, texto) {
+    var estado = boton.parentNode.querySelector(".estado-agregar");
+    if (estado) {
+      estado.textContent = texto;
+    }
+  }
+
+  Array.prototype.forEach.call(
+    document.querySelectorAll("button[data-agregar-fila]"),
+    function (boton) {
+      var estado = document.createElement("span");
+      estado.className = "sr-only estado-agregar";
+      estado.setAttribute("role", "status");
+      boton.parentNode.appendChild(estado);
+      boton.hidden = false;
+      boton.addEventListener("click", function () {
+        agregar(boton);
+      });
+    }
+  );
+})();

@@ -25,9 +25,10 @@ SERVIU = "SERVIU-ANTOFAGASTA"
 REGIONES_MIDEPLAN = [
     "XV", "I", "II", "III", "IV", "V", "RM", "VI", "VII", "VIII", "IX", "XIV", "X", "XI", "XII"
 ]  # fmt: skip
-# Cuadro I N°1 rows per region: one per (product, causal) of each region's table in the seed.
+# Cuadro I N°1 rows per region: one per row of each region's table in the seed, a row covering
+# the causales its cell (2) covers (Atacama and Maule write several causales in one cell).
 FILAS_CUADRO1 = {
-    "XV": 6, "I": 4, "II": 3, "III": 5, "IV": 4, "V": 4, "RM": 4, "VI": 3, "VII": 4,
+    "XV": 6, "I": 4, "II": 3, "III": 2, "IV": 4, "V": 4, "RM": 4, "VI": 3, "VII": 2,
     "VIII": 6, "IX": 4, "XIV": 6, "X": 7, "XI": 6, "XII": 7,
 }  # fmt: skip
 
@@ -102,13 +103,13 @@ def test_mideplan_textos_de_la_semilla(mideplan):
     datos = contenido(mideplan.documento)
     arica = [f for f in datos["cuadro1"] if f["region"] == "XV"]
     assert arica[0]["productos"] == ["1"]
-    assert arica[0]["causal"] == "diseno"
+    assert arica[0]["causales"] == ["diseno"]
     assert arica[0]["objetivo"] == (
         "No aplica, dado que el Diseño y características del instrumento es elaborado desde "
         "el nivel central."
     )
     assert arica[1]["productos"] == ["1", "1.1", "1.2"]
-    assert arica[1]["causal"] == "coordinacion"
+    assert arica[1]["causales"] == ["coordinacion"]
     assert arica[1]["objetivo"] == (
         "Mejorar la coordinación y complementariedad de las redes provinciales y comunales del "
         "Sistema de Protección Social “Chile Solidario” y “Chile Crece Contigo” a través del "
@@ -119,7 +120,7 @@ def test_mideplan_textos_de_la_semilla(mideplan):
     assert arica[1]["avance"].startswith("Se ha avanzado en establecer las instancias")
     assert "\n• Mejorar el trabajo intersectorial del equipo técnico regional" in arica[1]["mejora"]
     # A row split by a page break is one row with its cells joined.
-    assert arica[2]["causal"] == "acceso"
+    assert arica[2]["causales"] == ["acceso"]
     assert arica[2]["avance"] == (
         "Se ha avanzado en establecer acciones que permitan el fortalecimiento del trabajo en "
         "red de Chile Solidario y CHCC, a través del traspaso de recursos, acompañamiento en "
@@ -127,6 +128,52 @@ def test_mideplan_textos_de_la_semilla(mideplan):
     )
     assert arica[5]["productos"] == ["6", "6.2"]
     assert arica[5]["avance"].startswith("Se ha avanzado en la elaboración de una estrategia")
+    # Column (1) as each SERPLAC wrote it; a cell shared by several rows is each row's text.
+    assert arica[0]["producto_texto"] == "Producto: 1. Sistema de Protección Social"
+    assert (
+        arica[1]["producto_texto"]
+        == arica[2]["producto_texto"]
+        == (
+            "Producto: 1. Sistema de Protección Social\n"
+            "Subproducto 1.1. Programa Chile Solidario\n"
+            "Subproducto: 1.2. Programa Chile Crece Contigo"
+        )
+    )
+    assert all(f["producto_texto"] for f in datos["cuadro1"])
+    # Atacama: one row covers the three causales in one avance cell, as written (its own
+    # sub-headings kept), and its column (1) says "1.1" where the product is MIDEPLAN's 1.2.
+    atacama = [f for f in datos["cuadro1"] if f["region"] == "III"]
+    assert atacama[0]["causales"] == ["diseno", "coordinacion", "acceso"]
+    assert atacama[0]["producto_texto"] == (
+        "Producto: 1. Sistema de Protección Social.\nSubproducto: 1.1 Chile Crece Contigo"
+    )
+    assert atacama[0]["productos"] == ["1", "1.2"]
+    assert atacama[0]["avance"].startswith(
+        "Asociado al diseño y/o características del producto:\n\nNo aplica en materia de diseño"
+    )
+    assert (
+        "\n\nEn materia de coordinación y/o complementariedad:\n\nSe han conformado"
+        in (atacama[0]["avance"])
+    )
+    assert atacama[0]["objetivo"].startswith("Fortalecer el rol de las redes comunales")
+    assert atacama[1]["causales"] == ["coordinacion", "acceso"]
+    assert atacama[1]["producto_texto"].endswith("Subproducto: 1.1 Chile Solidario")
+    maule = [f for f in datos["cuadro1"] if f["region"] == "VII"]
+    assert [f["causales"] for f in maule] == [
+        ["diseno", "coordinacion"],
+        ["coordinacion", "acceso"],
+    ]
+    assert maule[1]["producto_texto"] == (
+        "Producto: 3.1 Sistema Nacional de Inversiones\n"
+        "3.1.4 Evaluación Ex Post de Iniciativas de inversión"
+    )
+    # Los Lagos: a "- " list in column (1) is a list.
+    lagos = [f for f in datos["cuadro1"] if f["region"] == "X"]
+    assert lagos[2]["producto_texto"] == (
+        "• Sistema Integrado de Información Social (SIIS)\n"
+        "• Prestaciones del Programa Chile Solidario, Convenios con transferencia directa de "
+        "Serplac."
+    )
     cuadro2 = {(f["region"], f["informacion"]): f for f in datos["cuadro2"]["filas"]}
     assert cuadro2[("XV", "oferta")]["objetivo"] == (
         "Informar al Gobierno Regional respecto del avance de los programas Chile Solidario y "
@@ -219,7 +266,7 @@ def test_serviu_definiciones_y_cuadros(serviu):
     ]  # fmt: skip
     filas = datos["cuadro1"]
     assert {f["region"] for f in filas} == {None}
-    assert [(f["productos"][0], f["causal"]) for f in filas] == [
+    assert [(f["productos"][0], *f["causales"]) for f in filas] == [
         ("1", "diseno"),
         ("1", "coordinacion"),
         ("1", "acceso"),

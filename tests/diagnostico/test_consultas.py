@@ -113,7 +113,7 @@ def _llenar(m, doc, centros, *, productos, filas, objetivos, varios):
             fila = FilaCuadro1.objects.create(
                 diagnostico=d,
                 centro=centro,
-                causal=causales[i % 3],
+                causales=causales[i % 3],
                 avance=f"Avance {i}",
                 mejora=f"Mejora {i}",
                 medidas=f"Medidas {i}",

@@ -26,7 +26,7 @@ def _cliente(usuario) -> Client:
 
 @pytest.fixture
 def doc(mundo):
-    documento = crear_diagnostico(mundo, mision="Misión inicial.")
+    documento = crear_diagnostico(mundo, mision="Misión inicial.", cuadro1=False)  # one row
     with actuando_como(mundo.encargada):
         producto = ProductoEstrategico.objects.create(
             diagnostico=documento.diagnostico, numero="1", nombre="Producto uno"
@@ -34,7 +34,7 @@ def doc(mundo):
         fila = FilaCuadro1.objects.create(
             diagnostico=documento.diagnostico,
             centro=mundo.centro_region_i,
-            causal="diseno",
+            causales="diseno",
             avance="Avance inicial",
         )
         fila.productos.set([producto])
@@ -84,7 +84,7 @@ def _datos_fila(fila, avance, huella):
     return {
         "huella": huella,
         f"{prefijo}-productos": [producto.pk],
-        f"{prefijo}-causal": "diseno",
+        f"{prefijo}-causales": "diseno",
         f"{prefijo}-avance": avance,
         f"{prefijo}-mejora": "",
         f"{prefijo}-medidas": "",
@@ -162,7 +162,7 @@ def test_importar_un_excel_descargado_antes_de_otro_cambio_se_rechaza(mundo, doc
         region="I",
         datos={
             "productos": list(fila.productos.all()),
-            "causal": "diseno",
+            "causales": ["diseno"],
             "avance": "Cambio en la web después de descargar",
         },
         fila=fila,
@@ -204,7 +204,7 @@ def test_dos_guardados_simultaneos_de_una_fila_guardan_uno_y_rechazan_el_otro():
             diagnostico=documento.diagnostico, numero="1", nombre="Producto"
         )
         fila = FilaCuadro1.objects.create(
-            diagnostico=documento.diagnostico, centro=mundo.centro_region_i, causal="diseno"
+            diagnostico=documento.diagnostico, centro=mundo.centro_region_i, causales="diseno"
         )
         fila.productos.set([producto])
     huella = concurrencia.huella([FilaCuadro1.history.filter(id=fila.pk)])
@@ -218,7 +218,7 @@ def test_dos_guardados_simultaneos_de_una_fila_guardan_uno_y_rechazan_el_otro():
                 documento=documento,
                 actor=actor,
                 region="I",
-                datos={"productos": [producto], "causal": "diseno", "avance": texto},
+                datos={"productos": [producto], "causales": ["diseno"], "avance": texto},
                 fila=FilaCuadro1.objects.get(pk=fila.pk),
                 huella=huella,
             )

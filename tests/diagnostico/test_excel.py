@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from diagnostico import excel
+from diagnostico import excel, informes
 from diagnostico.contenido import contenido
 from diagnostico.models import (
     Causal,
@@ -58,7 +58,7 @@ def demo(demo_cargada):
             fila = FilaCuadro1.objects.create(
                 diagnostico=diagnostico,
                 centro=centro[region],
-                causal=causal,
+                causales=causal,
                 orden=orden,
                 **{c: textos.get(c, f"{c} {region}") for c in ("avance", "mejora", "medidas")},
                 objetivo=textos.get("objetivo", f"objetivo {region}"),
@@ -126,6 +126,20 @@ def _col(ws, nombre):
     raise AssertionError(nombre)
 
 
+def _celda(ws, fila, nombre):
+    """The cell of the column named ``nombre`` (columns move with the layout; names stay)."""
+    return ws.cell(row=fila, column=_col(ws, nombre))
+
+
+AVANCE = "Avance existente aplicando la PT (2)"
+OBJETIVO = "Objetivo recomendado al Plan GT (5)"
+JEFATURA = "Medidas para proveer información a la jefatura regional (1)"
+CAUSALES = excel.C1_CAUSALES
+PRODUCTOS = excel.C1_PRODUCTOS
+ID = excel.ID
+INFO = excel.C2_INFORMACION
+
+
 def _historial(documento):
     """History and product-link counts of ``documento``'s rows, plus the global history counts.
 
@@ -152,23 +166,28 @@ def test_exporta_hojas_por_region_consolidado_e_instrucciones(demo):
     nombres = wb.sheetnames
     assert nombres[:4] == ["C1 XV", "C2 XV", "C1 I", "C2 I"]  # north to south
     assert len([n for n in nombres if n.startswith("C1 ")]) == 16  # 15 regions + consolidated
-    assert nombres[-3:] == ["C1 Consolidado", "C2 Consolidado", "Instrucciones"]
+    assert nombres[-4:] == ["C1 Consolidado", "C2 Consolidado", "Identificación", "Instrucciones"]
     ws = wb["C1 I"]
     titulo = " ".join(str(ws.cell(row=r, column=1).value) for r in range(1, 4))
     assert "MIDEPLAN" in titulo and "2010" in titulo and "Borrador" in titulo
     assert "Versión" in titulo
-    assert [c.value for c in ws[ENCABEZADO]] == [n for n, _c, _a in excel.COLUMNAS_C1]
+    # A–E are the printed cuadro's columns (1)–(5), in order; then causales, products, ID.
+    assert [c.value for c in ws[ENCABEZADO]] == [
+        *informes.COLUMNAS_CUADRO1,
+        "Causales",
+        "Productos vinculados (N°, separados por coma)",
+        "ID",
+    ]
     assert ws.freeze_panes == f"A{ENCABEZADO + 1}"
-    fila = [c.value for c in ws[ENCABEZADO + 1]]
-    assert fila[1] == "1, 1.1"
-    assert fila[2] == Causal.DISENO.label
-    assert fila[3] == TEXTO_RARO
-    assert ws.cell(row=ENCABEZADO + 1, column=4).alignment.wrap_text
+    assert _celda(ws, ENCABEZADO + 1, PRODUCTOS).value == "1, 1.1"
+    assert _celda(ws, ENCABEZADO + 1, CAUSALES).value == Causal.DISENO.label
+    assert _celda(ws, ENCABEZADO + 1, AVANCE).value == TEXTO_RARO
+    assert _celda(ws, ENCABEZADO + 1, AVANCE).alignment.wrap_text
     validaciones = ws.data_validations.dataValidation
-    assert any(v.type == "list" and "C6" in str(v.sqref) for v in validaciones)
+    assert any(v.type == "list" and "F6" in str(v.sqref) for v in validaciones)
     c2 = wb["C2 I"]
-    assert [c.value for c in c2[ENCABEZADO]] == [n for n, _c, _a in excel.COLUMNAS_C2]
-    assert c2.cell(row=ENCABEZADO + 1, column=2).value == Info.OFERTA.label
+    assert [c.value for c in c2[ENCABEZADO]] == [*informes.COLUMNAS_CUADRO2, "ID"]
+    assert c2.cell(row=ENCABEZADO + 1, column=1).value == Info.OFERTA.label
     consolidado = wb["C1 Consolidado"]
     assert consolidado.cell(row=ENCABEZADO, column=1).value == "Región"
     regiones = [consolidado.cell(row=r, column=1).value for r in range(ENCABEZADO + 1, 10)]
@@ -200,16 +219,24 @@ def test_exportar_una_region(demo):
         excel.exportar_cuadros(demo, region="ZZ")
 
 
-def test_servicio_sin_centros_usa_hojas_servicio(demo_cargada):
+def test_servicio_sin_centros_usa_el_codigo_de_su_region(demo_cargada):
+    """SERVIU Antofagasta has no Centros: its part is region II's, in every download."""
     documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
     wb = _libro(excel.exportar_cuadros(documento))
     assert wb.sheetnames == [
-        "C1 Servicio",
-        "C2 Servicio",
+        "C1 II",
+        "C2 II",
         "C1 Consolidado",
         "C2 Consolidado",
+        "Identificación",
         "Instrucciones",
     ]
+    assert "Región II – Región de Antofagasta" in wb["C1 II"]["A1"].value
+    assert wb["C1 Consolidado"].cell(row=ENCABEZADO + 1, column=1).value.startswith("II")
+    # The region filter takes that code too, and the PDF and Excel file names agree.
+    assert excel.exportar_cuadros(documento, region="II")
+    with pytest.raises(ValueError):
+        excel.exportar_cuadros(documento, region="Servicio")
 
 
 def test_fuera_de_borrador_exporta_la_version_vigente(demo_cargada):
@@ -219,11 +246,14 @@ def test_fuera_de_borrador_exporta_la_version_vigente(demo_cargada):
     centro = Centro.objects.get(servicio=documento.servicio, region__codigo="I")
     # A row written behind the chain's back is not part of the frozen version.
     FilaCuadro1.objects.create(
-        diagnostico=diagnostico, centro=centro, causal=Causal.DISENO, avance="No enviado"
+        diagnostico=diagnostico, centro=centro, causales=Causal.DISENO, avance="No enviado"
     )
     wb = _libro(excel.exportar_cuadros(documento))
     hoja = wb["C1 I"]
-    textos = [hoja.cell(row=f, column=4).value for f in range(ENCABEZADO + 1, hoja.max_row + 1)]
+    columna = _col(hoja, AVANCE)
+    textos = [
+        hoja.cell(row=f, column=columna).value for f in range(ENCABEZADO + 1, hoja.max_row + 1)
+    ]
     assert "No enviado" not in textos
     version = documento.versiones.get(numero=documento.version_actual).contenido
     enviadas = [f["avance"] for f in version["cuadro1"] if f["region"] == "I"]
@@ -250,7 +280,7 @@ def test_ida_y_vuelta_conserva_los_cuadros(demo):
     for nombre in wb.sheetnames:
         if nombre[:2] in ("C1", "C2") and "Consolidado" not in nombre:
             for fila in range(ENCABEZADO + 1, wb[nombre].max_row + 1):
-                wb[nombre].cell(row=fila, column=1).value = None
+                _celda(wb[nombre], fila, ID).value = None
     resumen = excel.importar_cuadros(documento=demo, archivo=_guardar(wb), actor=encargado)
     assert resumen["creadas"] == resumen["eliminadas"] == 7
     despues = contenido(demo)
@@ -290,25 +320,24 @@ def test_importar_actualiza_agrega_elimina_y_ordena(demo):
         ws.cell(row=ENCABEZADO + 1, column=columna).value = valor
     for columna, valor in enumerate(primera, start=1):
         ws.cell(row=ENCABEZADO + 2, column=columna).value = valor
-    ws.cell(
-        row=ENCABEZADO + 2, column=_col(ws, "Objetivo recomendado al Plan GT (5)")
-    ).value = "  Nuevo   objetivo\r\n- con viñeta  "
+    _celda(ws, ENCABEZADO + 2, OBJETIVO).value = "  Nuevo   objetivo\r\n- con viñeta  "
     nueva = ENCABEZADO + 3
-    ws.cell(row=nueva, column=2).value = 1.1  # Excel turned "1.1" into a number
-    ws.cell(row=nueva, column=3).value = "en materia de coordinacion y/o complementariedad"
-    ws.cell(row=nueva, column=4).value = "Fila nueva"
+    _celda(ws, nueva, PRODUCTOS).value = 1.1  # Excel turned "1.1" into a number
+    _celda(ws, nueva, CAUSALES).value = "en materia de coordinacion y/o complementariedad"
+    _celda(ws, nueva, AVANCE).value = "Fila nueva"
     # Region II: delete its only row. C2 I: change the información of a row.
     wb["C1 II"].delete_rows(ENCABEZADO + 1)
     c2 = wb["C2 I"]
-    c2.cell(row=ENCABEZADO + 2, column=2).value = Info.CONVENIOS.label
-    c2.cell(row=ENCABEZADO + 2, column=1).value = float(c2.cell(row=ENCABEZADO + 2, column=1).value)
+    _celda(c2, ENCABEZADO + 2, INFO).value = Info.CONVENIOS.label
+    _celda(c2, ENCABEZADO + 2, ID).value = float(_celda(c2, ENCABEZADO + 2, ID).value)
     resumen = excel.importar_cuadros(documento=demo, archivo=_guardar(wb), actor=encargado)
     assert resumen["creadas"] == 1 and resumen["eliminadas"] == 1
     datos = contenido(demo)
     region_i = [f for f in datos["cuadro1"] if f["region"] == "I"]
-    assert [f["id"] for f in region_i[:2]] == [segunda[0], primera[0]]
+    posicion_id = _col(ws, ID) - 1
+    assert [f["id"] for f in region_i[:2]] == [segunda[posicion_id], primera[posicion_id]]
     assert region_i[1]["objetivo"] == "Nuevo objetivo\n• con viñeta"
-    assert region_i[2]["productos"] == ["1.1"] and region_i[2]["causal"] == "coordinacion"
+    assert region_i[2]["productos"] == ["1.1"] and region_i[2]["causales"] == ["coordinacion"]
     assert not [f for f in datos["cuadro1"] if f["region"] == "II"]
     assert {f["informacion"] for f in datos["cuadro2"]["filas"] if f["region"] == "I"} == {
         "oferta",
@@ -320,8 +349,8 @@ def test_intercambiar_informacion_en_cuadro2(demo):
     encargado = _usuario("encargado.mideplan")
     wb = _libro(excel.exportar_cuadros(demo))
     c2 = wb["C2 I"]
-    c2.cell(row=ENCABEZADO + 1, column=2).value = Info.GASTO.label
-    c2.cell(row=ENCABEZADO + 2, column=2).value = Info.OFERTA.label
+    _celda(c2, ENCABEZADO + 1, INFO).value = Info.GASTO.label
+    _celda(c2, ENCABEZADO + 2, INFO).value = Info.OFERTA.label
     excel.importar_cuadros(documento=demo, archivo=_guardar(wb), actor=encargado)
     oferta = FilaCuadro2.objects.get(
         diagnostico__documento=demo, centro__region__codigo="I", informacion=Info.OFERTA
@@ -332,14 +361,15 @@ def test_intercambiar_informacion_en_cuadro2(demo):
 def test_una_fila_mala_no_cambia_nada_y_se_informa_hoja_fila_columna(demo):
     encargado = _usuario("encargado.mideplan")
     wb = _libro(excel.exportar_cuadros(demo))
-    wb["C1 I"].cell(row=ENCABEZADO + 1, column=4).value = "Cambio que no debe guardarse"
-    wb["C1 I"].cell(row=ENCABEZADO + 2, column=2).value = "2, 9.9"
-    wb["C1 II"].cell(row=ENCABEZADO + 1, column=3).value = "Causal inventada"
-    wb["C1 XV"].cell(row=ENCABEZADO + 2, column=2).value = "1"  # a new row, without causal
-    wb["C1 XV"].cell(row=ENCABEZADO + 2, column=4).value = "x"
-    wb["C2 I"].cell(row=ENCABEZADO + 3, column=2).value = Info.OFERTA.label
-    wb["C2 I"].cell(row=ENCABEZADO + 3, column=3).value = "repetida"
-    wb["C2 II"].cell(row=ENCABEZADO + 1, column=1).value = FilaCuadro2.objects.get(
+    _celda(wb["C1 I"], ENCABEZADO + 1, AVANCE).value = "Cambio que no debe guardarse"
+    _celda(wb["C1 I"], ENCABEZADO + 2, PRODUCTOS).value = "2, 9.9"
+    _celda(wb["C1 II"], ENCABEZADO + 1, CAUSALES).value = "Causal inventada"
+    # A new row in XV: another causal that is not one; its product is the row above's.
+    _celda(wb["C1 XV"], ENCABEZADO + 2, CAUSALES).value = "Diseño; Otra cosa"
+    _celda(wb["C1 XV"], ENCABEZADO + 2, AVANCE).value = "x"
+    _celda(wb["C2 I"], ENCABEZADO + 3, INFO).value = Info.OFERTA.label
+    _celda(wb["C2 I"], ENCABEZADO + 3, JEFATURA).value = "repetida"
+    _celda(wb["C2 II"], ENCABEZADO + 1, ID).value = FilaCuadro2.objects.get(
         diagnostico__documento=demo, informacion=Info.OFERTA
     ).pk  # an ID of region I
     antes, historial, datos = huella_bd(), _historial(demo), contenido(demo)
@@ -348,15 +378,15 @@ def test_una_fila_mala_no_cambia_nada_y_se_informa_hoja_fila_columna(demo):
     assert huella_bd() == antes and _historial(demo) == historial and contenido(demo) == datos
     errores = {(e.hoja, e.fila, e.columna): e.mensaje for e in info.value.errores}
     fila = ENCABEZADO + 2
-    assert "9.9" in errores[("C1 I", fila, "Productos (N°, separados por coma)")]
-    assert "Causal inventada" in errores[("C1 II", ENCABEZADO + 1, "Causal")]
-    assert "Indique la causal" in errores[("C1 XV", ENCABEZADO + 2, "Causal")]
+    assert "9.9" in errores[("C1 I", fila, PRODUCTOS)]
+    assert "Causal inventada" in errores[("C1 II", ENCABEZADO + 1, CAUSALES)]
+    assert "«Otra cosa»" in errores[("C1 XV", ENCABEZADO + 2, CAUSALES)]
     assert "una fila por tipo" in errores[("C2 I", ENCABEZADO + 3, "Información")]
     assert "región I" in errores[("C2 II", ENCABEZADO + 1, "ID")]
     assert len(errores) == 5
     assert str(next(e for e in info.value.errores if e.hoja == "C1 I")) == (
-        f"Hoja C1 I, fila {fila}, columna Productos (N°, separados por coma): "
-        "El producto 9.9 no existe en el Diagnóstico."
+        f"Hoja C1 I, fila {fila}, columna {PRODUCTOS}: El producto 9.9 no existe en el "
+        "Diagnóstico. Revise la lista de productos en la hoja Instrucciones."
     )
 
 
@@ -364,10 +394,10 @@ def test_id_ajeno_y_valores_raros(demo):
     encargado = _usuario("encargado.mideplan")
     wb = _libro(excel.exportar_cuadros(demo, region="I"))
     ws = wb["C1 I"]
-    ws.cell(row=ENCABEZADO + 1, column=1).value = 999999
-    ws.cell(row=ENCABEZADO + 2, column=1).value = "abc"
-    ws.cell(row=ENCABEZADO + 3, column=2).value = "1,1"  # decimal comma: product 1.1
-    ws.cell(row=ENCABEZADO + 3, column=3).value = Causal.DISENO.label
+    _celda(ws, ENCABEZADO + 1, ID).value = 999999
+    _celda(ws, ENCABEZADO + 2, ID).value = "abc"
+    _celda(ws, ENCABEZADO + 3, PRODUCTOS).value = "1,1"  # decimal comma: product 1.1
+    _celda(ws, ENCABEZADO + 3, CAUSALES).value = Causal.DISENO.label
     with pytest.raises(excel.ErrorImportacion) as info:
         excel.importar_cuadros(documento=demo, archivo=_guardar(wb), actor=encargado)
     mensajes = [(e.fila, e.columna, e.mensaje) for e in info.value.errores]
@@ -399,7 +429,7 @@ def test_archivo_que_no_es_excel(demo):
 def test_encargada_de_centro_solo_importa_su_region(demo):
     serplac = _usuario("serplac.tarapaca")
     completo = _libro(excel.exportar_cuadros(demo))
-    completo["C1 I"].cell(row=ENCABEZADO + 1, column=4).value = "Cambio de Tarapacá"
+    _celda(completo["C1 I"], ENCABEZADO + 1, AVANCE).value = "Cambio de Tarapacá"
     antes, datos = huella_bd(), contenido(demo)
     with pytest.raises(excel.ErrorImportacion) as info:
         excel.importar_cuadros(documento=demo, archivo=_guardar(completo), actor=serplac)
@@ -410,8 +440,9 @@ def test_encargada_de_centro_solo_importa_su_region(demo):
 
     # Only region I: accepted, and nothing of the other regions changes.
     solo_i = _libro(excel.exportar_cuadros(demo, region="I"))
-    solo_i["C1 I"].cell(row=ENCABEZADO + 1, column=4).value = "Cambio de Tarapacá"
-    solo_i["C2 I"].cell(row=ENCABEZADO + 2, column=3).value = "Nuevo texto"
+    assert "Identificación" not in solo_i.sheetnames  # the Servicio's part: not hers
+    _celda(solo_i["C1 I"], ENCABEZADO + 1, AVANCE).value = "Cambio de Tarapacá"
+    _celda(solo_i["C2 I"], ENCABEZADO + 2, JEFATURA).value = "Nuevo texto"
 
     def _otras_regiones():
         del_documento = {"diagnostico__documento": demo}
@@ -501,7 +532,7 @@ def test_vista_importar(client, demo):
     r = client.get(url)
     assert r.status_code == 200 and 'enctype="multipart/form-data"' in r.content.decode()
     wb = _libro(excel.exportar_cuadros(demo))
-    wb["C1 I"].cell(row=ENCABEZADO + 1, column=3).value = "<b>x</b>"
+    _celda(wb["C1 I"], ENCABEZADO + 1, CAUSALES).value = "<b>x</b>"
     antes = huella_bd()
     r = client.post(url, {"archivo": _subir(_guardar(wb))})
     assert r.status_code == 400 and huella_bd() == antes
@@ -512,7 +543,7 @@ def test_vista_importar(client, demo):
     r = client.post(url, {"archivo": _subir(b"hola", nombre="cuadros.csv")})
     assert r.status_code == 400 and "Solo se aceptan archivos Excel" in r.content.decode()
 
-    wb["C1 I"].cell(row=ENCABEZADO + 1, column=3).value = Causal.ACCESO.label
+    _celda(wb["C1 I"], ENCABEZADO + 1, CAUSALES).value = Causal.ACCESO.label
     r = client.post(url, {"archivo": _subir(_guardar(wb))})
     assert r.status_code == 302
     assert r["Location"] == reverse("pmggt:documento", args=[demo.pk])
@@ -521,7 +552,7 @@ def test_vista_importar(client, demo):
         .order_by("orden")
         .first()
     )
-    assert fila.causal == Causal.ACCESO
+    assert fila.causales == Causal.ACCESO
     assert fila.history.latest().history_user.username == "encargado.mideplan"
 
 
@@ -590,7 +621,7 @@ def test_vista_importar_encargada_de_centro(client, demo):
 def test_comando_importar_cuadros(demo, tmp_path):
     ruta = tmp_path / "cuadros.xlsx"
     wb = _libro(excel.exportar_cuadros(demo))
-    wb["C1 I"].cell(row=ENCABEZADO + 1, column=4).value = "Desde la consola"
+    _celda(wb["C1 I"], ENCABEZADO + 1, AVANCE).value = "Desde la consola"
     ruta.write_bytes(_guardar(wb))
     salida = io.StringIO()
     argumentos = ["--servicio", "mideplan", "--ciclo", "2010", "--usuario", "encargado.mideplan"]
@@ -604,14 +635,14 @@ def test_comando_importar_cuadros(demo, tmp_path):
     assert fila.avance == "Desde la consola"
     assert fila.history.latest().history_user.username == "encargado.mideplan"
 
-    wb["C1 I"].cell(row=ENCABEZADO + 1, column=3).value = "Otra"
+    _celda(wb["C1 I"], ENCABEZADO + 1, CAUSALES).value = "Otra"
     ruta.write_bytes(_guardar(wb))
     errores = io.StringIO()
     antes = huella_bd()
     with pytest.raises(CommandError):
         call_command("importar_cuadros", str(ruta), *argumentos, stdout=salida, stderr=errores)
     assert huella_bd() == antes
-    assert f"Hoja C1 I, fila {ENCABEZADO + 1}, columna Causal: Valor no válido" in (
+    assert f"Hoja C1 I, fila {ENCABEZADO + 1}, columna Causales: Valor no válido" in (
         errores.getvalue()
     )
     with pytest.raises(CommandError):

@@ -28,6 +28,8 @@ from tests.diagnostico.test_consultas import construir_mundo_de_consultas
 
 Info = FilaCuadro2.Informacion
 TAMANOS = ("chico", "grande")
+AVANCE = "Avance existente aplicando la PT (2)"
+JEFATURA = "Medidas para proveer información a la jefatura regional (1)"
 
 # Total queries of a request (session, user and permissions included).
 MAXIMO = 15
@@ -71,6 +73,19 @@ def _filas_hoja(ws) -> list[list]:
         for fila in ws.iter_rows(min_row=FILA_ENCABEZADO + 1)
         if any(c.value is not None for c in fila)
     ]
+
+
+def _col(ws, nombre) -> int:
+    """The column named ``nombre`` in the header row (the layout may move columns)."""
+    for celda in ws[FILA_ENCABEZADO]:
+        if celda.value == nombre:
+            return celda.column
+    raise AssertionError(nombre)
+
+
+def _ids(ws) -> list:
+    columna = _col(ws, excel.ID) - 1
+    return [f[columna] for f in _filas_hoja(ws)]
 
 
 def _historias(doc) -> dict:
@@ -127,9 +142,9 @@ def test_exportar_en_consultas_constantes(client, medir):
         datos = contenido(doc)
         for codigo in [reg["codigo"] for reg in datos["regiones"]]:
             ids = [f["id"] for f in datos["cuadro1"] if f["region"] == codigo]
-            assert [f[0] for f in _filas_hoja(wb[f"C1 {codigo}"])] == ids
+            assert _ids(wb[f"C1 {codigo}"]) == ids
             ids2 = [f["id"] for f in datos["cuadro2"]["filas"] if f["region"] == codigo]
-            assert [f[0] for f in _filas_hoja(wb[f"C2 {codigo}"])] == ids2
+            assert _ids(wb[f"C2 {codigo}"]) == ids2
         assert len(_filas_hoja(wb["C1 Consolidado"])) == len(datos["cuadro1"])
         assert {p.name for p in wb.custom_doc_props} == {PROPIEDAD_HUELLAS}
 
@@ -150,6 +165,10 @@ def test_las_huellas_del_libro_son_las_del_nucleo(mundo_consultas):
             for cuadro in ("C1", "C2"):
                 historiales = excel._historiales_hoja(diagnostico.pk, cuadro, centro.pk)
                 esperadas[f"{cuadro} {region['codigo']}"] = concurrencia.huella(historiales)
+        # The «Identificación» sheet (Cuadro I N°2 declaration): the Diagnóstico row's history.
+        esperadas["Identificación"] = concurrencia.huella(
+            excel._historiales_hoja(diagnostico.pk, "DX", None)
+        )
         assert huellas == esperadas
         assert huellas["C1 I"]
 
@@ -269,11 +288,12 @@ def test_importar_textos_en_consultas_constantes(client, medir, mundo_consultas)
     def editado(doc):
         wb = _libro(excel.exportar_cuadros(doc))
         ws = wb["C1 I"]
+        col_id, col_avance = _col(ws, excel.ID), _col(ws, AVANCE)
         ids = []
         for fila in range(FILA_ENCABEZADO + 1, ws.max_row + 1):
-            if ws.cell(row=fila, column=1).value is not None:
-                ws.cell(row=fila, column=4).value = f"Avance importado {fila}"
-                ids.append(ws.cell(row=fila, column=1).value)
+            if ws.cell(row=fila, column=col_id).value is not None:
+                ws.cell(row=fila, column=col_avance).value = f"Avance importado {fila}"
+                ids.append(ws.cell(row=fila, column=col_id).value)
         cambiadas[doc.pk] = (ids, _historias(doc))
         return _guardar(wb)
 
@@ -312,7 +332,7 @@ def _al_menos_tres_filas(m, doc):
         d.productos.get_or_create(numero="2", defaults={"orden": 50, "nombre": "Producto 2"})
         while FilaCuadro1.objects.filter(diagnostico=d, centro=centro).count() < 3:
             fila = FilaCuadro1.objects.create(
-                diagnostico=d, centro=centro, causal=Causal.DISENO, avance="Otra", orden=99
+                diagnostico=d, centro=centro, causales=Causal.DISENO, avance="Otra", orden=99
             )
             fila.productos.set([producto])
         usadas = set(
@@ -331,23 +351,27 @@ def _editar_todo(doc) -> tuple[bytes, dict]:
     (Cuadro I N°2) two rows exchanging their información, and a new row in each cuadro."""
     wb = _libro(excel.exportar_cuadros(doc))
     c1, c2 = wb["C1 I"], wb["C2 I"]
-    filas1 = [f for f in range(FILA_ENCABEZADO + 1, c1.max_row + 1) if c1.cell(f, 1).value]
-    ids1 = [c1.cell(f, 1).value for f in filas1]
-    c1.cell(filas1[0], 4).value = "Avance cambiado"
-    c1.cell(filas1[1], 2).value = "1" if c1.cell(filas1[1], 2).value == "1, 2" else "1, 2"
+    id1, productos = _col(c1, excel.ID), _col(c1, excel.C1_PRODUCTOS)
+    causales, avance = _col(c1, excel.C1_CAUSALES), _col(c1, AVANCE)
+    filas1 = [f for f in range(FILA_ENCABEZADO + 1, c1.max_row + 1) if c1.cell(f, id1).value]
+    ids1 = [c1.cell(f, id1).value for f in filas1]
+    c1.cell(filas1[0], avance).value = "Avance cambiado"
+    otros = "1" if c1.cell(filas1[1], productos).value == "1, 2" else "1, 2"
+    c1.cell(filas1[1], productos).value = otros
     c1.delete_rows(filas1[-1])
     nueva = filas1[-1]  # where the deleted row was: the sheet's next free row
-    c1.cell(nueva, 2).value = "1"
-    c1.cell(nueva, 3).value = Causal.ACCESO.label
-    c1.cell(nueva, 4).value = "Fila nueva importada"
-    filas2 = [f for f in range(FILA_ENCABEZADO + 1, c2.max_row + 1) if c2.cell(f, 1).value]
-    ids2 = [c2.cell(f, 1).value for f in filas2]
+    c1.cell(nueva, productos).value = "1"
+    c1.cell(nueva, causales).value = Causal.ACCESO.label
+    c1.cell(nueva, avance).value = "Fila nueva importada"
+    id2, info, jefatura = _col(c2, excel.ID), _col(c2, excel.C2_INFORMACION), _col(c2, JEFATURA)
+    filas2 = [f for f in range(FILA_ENCABEZADO + 1, c2.max_row + 1) if c2.cell(f, id2).value]
+    ids2 = [c2.cell(f, id2).value for f in filas2]
     previas = {i: FilaCuadro2.objects.get(pk=i).informacion for i in ids2}
     a, b = filas2[0], filas2[1]
-    c2.cell(a, 2).value, c2.cell(b, 2).value = c2.cell(b, 2).value, c2.cell(a, 2).value
+    c2.cell(a, info).value, c2.cell(b, info).value = c2.cell(b, info).value, c2.cell(a, info).value
     c2.delete_rows(filas2[-1])
-    c2.cell(filas2[-1], 2).value = Info(previas[ids2[-1]]).label  # the información freed
-    c2.cell(filas2[-1], 3).value = "Fila nueva del Cuadro I N°2"
+    c2.cell(filas2[-1], info).value = Info(previas[ids2[-1]]).label  # the información freed
+    c2.cell(filas2[-1], jefatura).value = "Fila nueva del Cuadro I N°2"
     cambios = {"ids1": ids1, "ids2": ids2, "previas": previas}
     return _guardar(wb), cambios
 
@@ -373,7 +397,7 @@ def test_importar_todo_tipo_de_cambio_en_consultas_constantes(client, medir, mun
         assert primera.avance == "Avance cambiado"
         segunda = FilaCuadro1.objects.get(pk=ids1[1])
         nueva = FilaCuadro1.objects.get(diagnostico=d, avance="Fila nueva importada")
-        assert nueva.causal == Causal.ACCESO and nueva.centro.region.codigo == "I"
+        assert nueva.causales == Causal.ACCESO and nueva.centro.region.codigo == "I"
         assert list(nueva.productos.values_list("numero", flat=True)) == ["1"]
         registros = FilaCuadro1.history.filter(diagnostico=d).exclude(
             history_id__in=antes[FilaCuadro1]

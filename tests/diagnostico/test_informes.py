@@ -205,7 +205,7 @@ def poblar_serviu(documento, usuario):
         }
         for orden, (nums, causal, textos) in enumerate(FILAS_CUADRO1_SERVIU):
             fila = FilaCuadro1.objects.create(
-                diagnostico=diagnostico, centro=None, causal=causal, orden=orden, **textos
+                diagnostico=diagnostico, centro=None, causales=causal, orden=orden, **textos
             )
             fila.productos.set([productos[n] for n in nums])
         for info, (jefatura, gore, objetivo) in FILAS_CUADRO2_SERVIU.items():
@@ -270,7 +270,7 @@ def poblar_mideplan(documento, usuario, regiones=None, filas_por_region=2):
                 fila = FilaCuadro1.objects.create(
                     diagnostico=diagnostico,
                     centro=centro,
-                    causal=causales[orden % 3],
+                    causales=causales[orden % 3],
                     orden=orden,
                     avance=f"Avance {codigo}-{orden}: se consolidó la red comunal.\n"
                     f"• Gabinete Regional {codigo} sesiona mensualmente.",
@@ -394,8 +394,17 @@ def mideplan_nuevo(anio, regiones=None, filas_por_region=2):
     return documento
 
 
+def _enviable(documento):
+    """A Cuadro I N°1 row in each region still without one: sending requires it."""
+    from tests.conftest import cuadro1_minimo
+
+    with actuando_como(documento.creado_por):
+        cuadro1_minimo(documento.diagnostico, solo_faltantes=True)
+
+
 def _avanzar_mideplan(documento):
     """Borrador → Visado with MIDEPLAN's demo users."""
+    _enviable(documento)
     workflow.enviar(documento=documento, actor=_usuario("encargado.mideplan"))
     documento.refresh_from_db()
     workflow.aprobar(
@@ -504,7 +513,7 @@ def test_filas_del_servicio_con_centros_van_en_nivel_central(demo):
     diagnostico = Diagnostico.objects.get(documento=documento)
     with actuando_como(_usuario("encargado.mideplan")):
         FilaCuadro1.objects.create(
-            diagnostico=diagnostico, centro=None, causal=Causal.DISENO, avance="Avance central"
+            diagnostico=diagnostico, centro=None, causales=Causal.DISENO, avance="Avance central"
         )
     datos = informes.datos_informe(documento)
     assert informes.codigos_region(datos) == {r["codigo"] for r in datos["contenido"]["regiones"]}
@@ -748,6 +757,7 @@ def test_consultas_no_crecen_con_las_regiones(demo, estado):
     for anio, regiones in ((2010, ["II"]), (2011, None)):
         documento = mideplan_nuevo(anio, regiones)
         if estado == Estado.EN_VISACION:
+            _enviable(documento)
             workflow.enviar(documento=documento, actor=encargado)
             documento.refresh_from_db()
             workflow.aprobar(

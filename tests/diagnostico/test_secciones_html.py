@@ -27,29 +27,42 @@ from tests.conftest import crear_diagnostico
 PELIGROSO = "<script>alert(\"x\")</script> & 'y'"
 ESCAPADO = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;y&#x27;"
 
-# templates/diagnostico/_formset_tabla.html as it was when Django's templates drew every cell.
-TABLA_CON_PLANTILLAS = """{{ formset.management_form }}
-{% for e in formset.non_form_errors %}<div class="alert alert-danger" role="alert">{{ e }}</div>{% endfor %}
-<div class="table-responsive">
-<table class="table table-sm tabla-formset">
-  <thead><tr>{% for campo in formset.empty_form.visible_fields %}<th scope="col">{% if campo.name == "DELETE" %}Eliminar{% else %}{{ campo.label }}{% endif %}</th>{% endfor %}</tr></thead>
-  <tbody>
-  {% for form in formset %}
+# One body row of templates/diagnostico/_formset_tabla.html as it was when Django's templates
+# drew every cell (the label's class is the formset's: visually hidden, or shown on cards).
+FILA_CON_PLANTILLAS = """
     <tr>
       {% for campo in form.visible_fields %}
       <td class="campo-{{ campo.name }}">
         {% if forloop.first %}{% for oculto in form.hidden_fields %}{{ oculto }}{% endfor %}{% endif %}
-        {% if campo.name == "DELETE" %}{% if form.instance.pk %}<label class="sr-only" for="{{ campo.id_for_label }}">Eliminar</label>{{ campo }}{% endif %}{% else %}<label class="sr-only" for="{{ campo.id_for_label }}">{{ campo.label }}</label>{{ campo }}{% endif %}
+        {% if campo.name == "DELETE" %}{% if form.instance.pk %}<label class="{{ formset.clase_etiqueta }}" for="{{ campo.id_for_label }}">Eliminar</label>{{ campo }}{% endif %}{% else %}<label class="{{ formset.clase_etiqueta }}" for="{{ campo.id_for_label }}">{{ campo.label }}</label>{{ campo }}{% endif %}
         {% for e in campo.errors %}<div class="text-danger small">{{ e }}</div>{% endfor %}
         {% if forloop.first %}{% for e in form.non_field_errors %}<div class="text-danger small">{{ e }}</div>{% endfor %}{% endif %}
       </td>
       {% endfor %}
     </tr>
-  {% endfor %}
+  """  # noqa: E501
+
+# The whole table with templates: its rows, and the empty form's row that pmggt.js copies.
+TABLA_CON_PLANTILLAS = (
+    """{{ formset.management_form }}
+{% for e in formset.non_form_errors %}<div class="alert alert-danger" role="alert">{{ e }}</div>{% endfor %}
+<div class="table-responsive">
+<table class="table table-sm tabla-formset{% if formset.clase_tabla %} {{ formset.clase_tabla }}{% endif %}" data-formset="{{ formset.prefix }}">
+  <thead><tr>{% for campo in formset.empty_form.visible_fields %}<th scope="col">{% if campo.name == "DELETE" %}Eliminar{% else %}{{ campo.label }}{% endif %}</th>{% endfor %}</tr></thead>
+  <tbody>
+  {% for form in formset %}"""  # noqa: E501
+    + FILA_CON_PLANTILLAS
+    + """{% endfor %}
   </tbody>
 </table>
 </div>
+{# A blank row for pmggt.js to copy ("Agregar …", shown only with JavaScript); without it, the empty rows above are the ones to fill. #}
+<template id="{{ formset.prefix }}-fila-vacia">{% with form=formset.empty_form %}"""  # noqa: E501
+    + FILA_CON_PLANTILLAS
+    + """{% endwith %}</template>
+<p class="agregar-fila"><button class="btn btn-outline-primary btn-sm" type="button" data-agregar-fila="{{ formset.prefix }}" hidden>{{ formset.boton_agregar }}</button></p>
 """  # noqa: E501
+)
 
 
 def _llenar(m, doc):

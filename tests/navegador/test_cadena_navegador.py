@@ -206,22 +206,29 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
         evento = linea.locator("li", has_text=frase)
         expect(evento).to_have_count(1)
         expect(evento).to_contain_text(actor)
+    # The transitions first, newest first; then the observación's resolution (grouped lines).
     texto_linea = linea.inner_text()
-    posiciones = [texto_linea.index(frase) for _, frase in pasos]
-    assert posiciones == sorted(posiciones), texto_linea
+    transiciones = [frase for _, frase in pasos if "observación" not in frase]
+    posiciones = [texto_linea.index(frase) for frase in transiciones]
+    assert posiciones == sorted(posiciones, reverse=True), texto_linea
+    assert texto_linea.index("resolvió una observación") > max(posiciones), texto_linea
 
     page.get_by_role("link", name="Comparar versiones").click()
     page.wait_for_url(re.compile(rf"/documentos/{documento.pk}/diferencias/"))
     expect(page.get_by_role("heading", name="Comparar versiones")).to_be_visible()
-    expect(page.get_by_text("Versión 1 → Versión 2: hay cambios")).to_be_visible()
+    expect(page.get_by_text("Versión 1 → Versión 2: 1 cambio: 1 modificado")).to_be_visible()
     captura("experto-comparar-versiones")
     filas = page.locator("table tbody tr")
     cambiada = filas.filter(has=page.get_by_role("rowheader", name="Objetivo estratégico 2"))
     expect(cambiada).to_have_class("diferencia-cambiado")
-    expect(cambiada.locator("td").first).to_have_text("Cambiado")
+    expect(cambiada.locator("td").first).to_have_text("Modificado")
     expect(cambiada.locator("ins.agregado").first).to_be_visible()
     expect(page.locator("tr.diferencia-cambiado")).to_have_count(1)
-    # Everything else (presentación, misión, the other objetivos, products, cuadros) is equal.
+    # Only the change is shown; everything else (presentación, misión, the other objetivos,
+    # products, cuadros) is equal, as the full comparison shows.
+    expect(page.locator("tr.diferencia-igual")).to_have_count(0)
+    page.get_by_role("link", name="Mostrar también lo que no cambió").click()
+    expect(page.locator("tr.diferencia-cambiado")).to_have_count(1)
     total = len(documento.versiones.get(numero=2).contenido["objetivos_estrategicos"])
     expect(
         page.locator("tr.diferencia-igual").filter(has_text="Objetivo estratégico")

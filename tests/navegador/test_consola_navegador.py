@@ -67,7 +67,9 @@ def test_agregar_fila_tras_agrandar_un_cuadro_de_texto_sin_errores_csp(
     page.goto(url)
     page.evaluate("window.sinRecargar = true")
     page.locator("summary", has_text="Agregar una fila").click()
-    page.get_by_label("Producto/subproductos estratégicos (1)").select_option(index=0)
+    page.get_by_role("group", name="Productos vinculados (N° del Diagnóstico)").get_by_role(
+        "checkbox"
+    ).first.check()
     avance = page.get_by_label("Avance existente aplicando la PT (2)")
     # The user drags the textarea's resize handle (its bottom-right corner) down and right.
     avance.scroll_into_view_if_needed()

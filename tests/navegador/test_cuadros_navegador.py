@@ -48,14 +48,33 @@ def _preparar():
                 diagnostico=diagnostico, numero=o.numero, descripcion=o.descripcion
             )
         ProductoEstrategico.objects.create(
-            diagnostico=diagnostico, numero="1", nombre="Sistema de Protección Social", orden=1
+            diagnostico=diagnostico,
+            numero="1",
+            nombre="Sistema de Protección Social",
+            orden=1,
+            aplica_pt="aplica",
+            causal_coordinacion=True,
         )
+        # Sending requires a Cuadro I N°1 row in every region: región I's is written in the
+        # browser below, región II's here; the other regions get a plain one.
+        for otro in Centro.objects.filter(servicio=mideplan.servicio).exclude(
+            region__codigo__in=["I", "II"]
+        ):
+            FilaCuadro1.objects.create(
+                diagnostico=diagnostico,
+                centro=otro,
+                producto_texto="Producto: 1. Sistema de Protección Social.",
+                avance="Avance regional.",
+                mejora="Mejora regional.",
+                medidas="Medidas regionales.",
+                objetivo="Objetivo regional.",
+            )
         # Región II already has its part, so the GORE of Antofagasta has something to read.
         centro_ii = Centro.objects.get(servicio=mideplan.servicio, region__codigo="II")
         fila = FilaCuadro1.objects.create(
             diagnostico=diagnostico,
             centro=centro_ii,
-            causal="coordinacion",
+            causales="coordinacion",
             avance="Mesa regional de protección social en funcionamiento.",
             mejora="Informes trimestrales al Gabinete Regional.",
             medidas="Oficializar la mesa.",
@@ -92,12 +111,8 @@ def test_cuadro_regional_observado_en_una_celda_y_visado(live_server, page: Page
     page.wait_for_url(url_cuadro_i)
     expect(page.locator("#region-II")).to_have_count(0)
     page.locator("summary", has_text="Agregar una fila").click()
-    page.get_by_label("Producto/subproductos estratégicos (1)").select_option(
-        label="1 Sistema de Protección Social"
-    )
-    page.get_by_label("Causal").select_option(
-        label="En materia de coordinación y/o complementariedad"
-    )
+    page.get_by_label("1 Sistema de Protección Social").check()
+    page.get_by_label("En materia de coordinación y/o complementariedad").check()
     page.get_by_label("Avance existente aplicando la PT (2)").fill(AVANCE)
     page.get_by_label("Mejora prevista que se proyecta lograr (3)").fill(MEJORA_VAGA)
     page.get_by_label("Medidas necesarias que acompañen las mejoras (4)").fill(

@@ -24,9 +24,7 @@ def test_agregar_mover_y_eliminar_sin_recargar(live_server, page: Page):
 
     for texto in ("Primera fila", "Segunda fila"):
         page.locator("summary", has_text="Agregar una fila").click()
-        page.get_by_label("Producto/subproductos estratégicos (1)").select_option(
-            label="1 Sistema de Protección Social"
-        )
+        page.get_by_label("1 Sistema de Protección Social").check()
         page.get_by_label("Avance existente aplicando la PT (2)").fill(texto)
         page.get_by_role("button", name="Agregar fila").click()
         expect(page.locator("#cuadro1 tbody")).to_contain_text(texto)

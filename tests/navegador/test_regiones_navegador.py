@@ -25,11 +25,20 @@ def _devuelto():
     from django.contrib.auth import get_user_model
 
     from diagnostico.contenido import contenido, faltantes_por_region
+    from diagnostico.models import FilaCuadro1
     from pmggt import workflow
     from pmggt.models import Documento
 
     cargar_demo()
     documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    # Atacama's part still lacks a cell (the seed's cuadro is complete: its first row covers
+    # the three causales in one row), so its Encargada's inbox has something to list.
+    ultima = (
+        FilaCuadro1.objects.filter(diagnostico__documento=documento, centro__region__codigo="III")
+        .order_by("orden")
+        .last()
+    )
+    FilaCuadro1.objects.filter(pk=ultima.pk).update(medidas="")
     workflow.devolver(
         documento=documento,
         actor=get_user_model().objects.get(username="experto.subdere"),

@@ -168,6 +168,8 @@ def test_borrar_centro_retira_sus_permisos(client, mundo, documento_en):
 
     centro_pk = centro.pk
     with actuando_como(mundo.admin):
+        # A Centro whose region has cuadro rows cannot be deleted (PROTECT): empty it first.
+        doc.diagnostico.filas_cuadro1.filter(centro=centro).delete()
         centro.delete()
 
     _sin_permisos_del_centro(centro_pk, grupo, mundo.servicio)

@@ -35,7 +35,7 @@ def _contenido(m, doc, filas_por_region):
         for centro in (m.centro_region_i, m.centro_region_ii):
             for i in range(filas_por_region):
                 fila = FilaCuadro1.objects.create(
-                    diagnostico=d, centro=centro, causal="diseno", avance=f"Avance {i}"
+                    diagnostico=d, centro=centro, causales="diseno", avance=f"Avance {i}"
                 )
                 fila.productos.set(productos[: 1 + i % 3])
                 filas.append(fila)

@@ -261,7 +261,7 @@ def test_cuadro_escapa_y_observa_cada_celda(client, mundo):
             diagnostico=doc.diagnostico, numero="1", nombre="<b>Producto</b>"
         )
         fila = FilaCuadro1.objects.create(
-            diagnostico=doc.diagnostico, centro=mundo.centro_region_i, causal="diseno"
+            diagnostico=doc.diagnostico, centro=mundo.centro_region_i, causales="diseno"
         )
         fila.productos.set([producto])
     Observacion.objects.create(
@@ -277,8 +277,11 @@ def test_cuadro_escapa_y_observa_cada_celda(client, mundo):
     assert "<script>x" not in html and "<b>Producto</b>" not in html
     assert "&lt;script&gt;x&lt;/script&gt;" in html and "&lt;b&gt;Producto&lt;/b&gt;" in html
     assert f'id="obs-c1{fila.pk}avance"' in html
-    # Every cell of the row (Cuadro I N°2 has no rows here: nothing to observe there).
-    assert html.count('name="siguiente" value="/diagnostico/') == 4
+    # Every cell of the region's rows (this one and crear_diagnostico's); Cuadro I N°2 has no
+    # rows here: nothing to observe there.
+    filas = doc.diagnostico.filas_cuadro1.filter(centro=mundo.centro_region_i).count()
+    assert filas == 2
+    assert html.count('name="siguiente" value="/diagnostico/') == 4 * filas
     assert f'value="/diagnostico/{doc.pk}/cuadros/I/?a=%3Cb%3E"' in html
 
 

@@ -32,7 +32,7 @@ FILA = x.FILA_ENCABEZADO + 1  # the first data row
 @pytest.fixture
 def documento(mundo):
     """Servicio A (Centros I and II) with a Diagnóstico in Borrador and rows in both cuadros."""
-    documento = crear_diagnostico(mundo)
+    documento = crear_diagnostico(mundo, cuadro1=False)
     diagnostico = Diagnostico.objects.get(documento=documento)
     with actuando_como(mundo.encargada):
         producto = ProductoEstrategico.objects.create(
@@ -42,7 +42,7 @@ def documento(mundo):
             fila = FilaCuadro1.objects.create(
                 diagnostico=diagnostico,
                 centro=centro,
-                causal=Causal.DISENO,
+                causales=Causal.DISENO,
                 orden=orden,
                 avance=f"Avance {centro.region.codigo}",
                 mejora="=SUM(A1)",
@@ -148,7 +148,7 @@ def _de_la_hoja(errores, hoja=HOJA) -> str:
 
 
 def test_una_celda_en_la_fila_1048576(mundo, documento, xlsx):
-    archivo = _editar(xlsx, lambda wb: wb[HOJA].cell(row=1_048_576, column=4, value="x"))
+    archivo = _editar(xlsx, lambda wb: wb[HOJA].cell(row=1_048_576, column=2, value="x"))
     assert len(archivo) < 100_000
     errores = _rechazado(mundo, documento, archivo)
     assert _de_la_hoja(errores) == (
@@ -188,7 +188,7 @@ def test_la_dimension_declarada_no_cuenta_ni_las_celdas_vacias(mundo, documento,
 
 def test_datos_en_la_fila_2600_se_leen_y_en_la_2601_no(mundo, documento, xlsx):
     def en(fila):
-        return lambda wb: wb[HOJA].cell(row=fila, column=4, value="Fila lejana")
+        return lambda wb: wb[HOJA].cell(row=fila, column=2, value="Fila lejana")
 
     errores = _rechazado(mundo, documento, _editar(xlsx, en(x.MAX_FILA)))
     # Row 2600 is read: a row without product nor causal.
@@ -199,7 +199,7 @@ def test_datos_en_la_fila_2600_se_leen_y_en_la_2601_no(mundo, documento, xlsx):
 
 def test_texto_demasiado_largo_es_error_de_su_celda(mundo, documento, xlsx):
     largo = "a" * (x.MAX_CARACTERES_CELDA + 1)
-    archivo = _editar(xlsx, lambda wb: wb[HOJA].cell(row=FILA, column=4, value=largo))
+    archivo = _editar(xlsx, lambda wb: wb[HOJA].cell(row=FILA, column=2, value=largo))
     errores = _rechazado(mundo, documento, archivo)
     assert [(e.hoja, e.fila, e.columna, e.mensaje) for e in errores] == [
         (
@@ -307,8 +307,8 @@ def test_cadena_compartida_larga_en_una_celda(mundo, documento, xlsx):
         {
             "[Content_Types].xml": lambda d: d.decode().replace("</Types>", tipos).encode(),
             _parte(xlsx, HOJA): lambda d: re.sub(
-                rf'<c r="D{FILA}"([^>]*) t="inlineStr"><is><t>[^<]*</t></is></c>',
-                rf'<c r="D{FILA}"\1 t="s"><v>0</v></c>',
+                rf'<c r="B{FILA}"([^>]*) t="inlineStr"><is><t>[^<]*</t></is></c>',
+                rf'<c r="B{FILA}"\1 t="s"><v>0</v></c>',
                 d.decode(),
             ).encode(),
         },
@@ -459,7 +459,7 @@ def test_tabulador_antes_de_formula_en_el_cuadro_vuelve_como_texto(mundo, docume
         fila.avance = '\t=HYPERLINK("http://x")'
         fila.save()
     xlsx = excel.exportar_cuadros(documento)
-    celda = load_workbook(io.BytesIO(xlsx))[HOJA].cell(row=FILA, column=4)
+    celda = load_workbook(io.BytesIO(xlsx))[HOJA].cell(row=FILA, column=2)
     assert celda.value == fila.avance and celda.data_type == "s" and celda.quotePrefix
     excel.importar_cuadros(documento=documento, archivo=xlsx, actor=mundo.encargada)
     fila.refresh_from_db()

@@ -46,8 +46,8 @@ def _inyectar(datos: dict, mundo, prefijos=("", "def-", "nueva-", "obj-0-")) -> 
 def test_campos_no_ofrecidos_no_cambian_nada(client, mundo):
     doc = crear_diagnostico(mundo, mision="Misión original.")
     with actuando_como(mundo.encargada):
-        producto = ProductoEstrategico.objects.create(
-            diagnostico=doc.diagnostico, numero="1", nombre="Producto"
+        producto = ProductoEstrategico.objects.create(  # «Sin definir» would block sending
+            diagnostico=doc.diagnostico, numero="1", nombre="Producto", aplica_pt="aplica"
         )
     client.force_login(mundo.encargada)
     objetivo = doc.diagnostico.objetivos.get()
@@ -78,14 +78,15 @@ def test_campos_no_ofrecidos_no_cambian_nada(client, mundo):
         _inyectar(
             {
                 "nueva-productos": [producto.pk],
-                "nueva-causal": "acceso",
+                "nueva-causales": "acceso",
                 "nueva-avance": "Avance",
             },
             mundo,
         ),
     )
     assert r.status_code == 302
-    fila = FilaCuadro1.objects.get(diagnostico=doc.diagnostico)
+    # (crear_diagnostico's own row of each region has no product.)
+    fila = FilaCuadro1.objects.get(diagnostico=doc.diagnostico, productos=producto)
     assert fila.centro == mundo.centro_region_i
     # A transition: only the chain writes the state, and only to its rule's destination.
     r = client.post(

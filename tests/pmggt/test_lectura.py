@@ -42,7 +42,7 @@ def _fila(doc, centro, producto, avance):
 
     with actuando_como(doc.creado_por):
         fila = FilaCuadro1.objects.create(
-            diagnostico=doc.diagnostico, centro=centro, causal="diseno", avance=avance
+            diagnostico=doc.diagnostico, centro=centro, causales="diseno", avance=avance
         )
         fila.productos.set([producto])
     return fila

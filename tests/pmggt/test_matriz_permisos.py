@@ -84,7 +84,7 @@ def _con_producto_y_fila(m, doc):
             diagnostico=doc.diagnostico, numero="1", nombre="Producto uno"
         )
         fila = FilaCuadro1.objects.create(
-            diagnostico=doc.diagnostico, centro=m.centro_region_i, causal="diseno", avance="A"
+            diagnostico=doc.diagnostico, centro=m.centro_region_i, causales="diseno", avance="A"
         )
         fila.productos.set([producto])
 
@@ -96,7 +96,7 @@ def _con_dos_filas(m, doc):
     _con_producto_y_fila(m, doc)
     with actuando_como(m.encargada):
         FilaCuadro1.objects.create(
-            diagnostico=doc.diagnostico, centro=m.centro_region_i, causal="acceso", orden=2
+            diagnostico=doc.diagnostico, centro=m.centro_region_i, causales="acceso", orden=2
         )
 
 
@@ -108,7 +108,7 @@ def _datos_fila(m, doc):
     producto = doc.diagnostico.productos.get()
     return {
         "nueva-productos": [producto.pk],
-        "nueva-causal": "acceso",
+        "nueva-causales": "acceso",
         "nueva-avance": "Avance",
         "nueva-mejora": "Mejora",
         "nueva-medidas": "• Medida uno\n• Medida dos",
@@ -117,7 +117,7 @@ def _datos_fila(m, doc):
 
 
 def _datos_fila_editar(m, doc):
-    fila = doc.diagnostico.filas_cuadro1.get()
+    fila = doc.diagnostico.filas_cuadro1.get(pk=_fila_i(m, doc)["fila_pk"])  # the URL's row
     return {f"f{fila.pk}-{k.split('-', 1)[1]}": v for k, v in _datos_fila(m, doc).items()}
 
 
@@ -267,6 +267,13 @@ LECTURA = tabla({p: 200 for p in INTERNOS})
 CASOS = [
     Caso("pmggt:mis_pendientes", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}),
     Caso("pmggt:documento_lista", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}),
+    # «Mi región»: every Funcionario/a GORE its own region's list; anyone else 403 (not theirs;
+    # no object to hide). The contents: tests/pmggt/test_mi_region.py.
+    Caso(
+        "pmggt:mi_region",
+        {p: 403 for p in PERSONAS} | {"gore": 200, "gore_ajeno": 200, "anonimo": LOGIN},
+        estado=None,
+    ),
     Caso(
         "pmggt:documento_crear",
         tabla({"encargada": 302}),
@@ -277,6 +284,12 @@ CASOS = [
     Caso("pmggt:documento", LECTURA),
     Caso("pmggt:documento", tabla({p: 200 for p in INTERNOS}, gore=200), estado=Estado.VISADO),
     Caso("pmggt:documento_diferencias", LECTURA, estado=Estado.EN_REVISION_JEFE),
+    # Once visado, its GORE compares the visado versions (with one: "Aún no hay dos…").
+    Caso(
+        "pmggt:documento_diferencias",
+        tabla({p: 200 for p in INTERNOS}, gore=200),
+        estado=Estado.VISADO,
+    ),
     # The content's edits, on demand: the Servicio's and SUBDERE's, never a GORE's.
     Caso("pmggt:documento_ediciones", LECTURA),
     Caso(

@@ -19,7 +19,7 @@ from django.urls import reverse
 from pmggt import etapas, selectors, services, workflow
 from pmggt.historia import actuando_como
 from pmggt.models import Ciclo, Documento, GrupoRol
-from tests.conftest import PERSONAS, crear_diagnostico, llevar_a
+from tests.conftest import PERSONAS, crear_diagnostico, cuadro1_minimo, llevar_a
 from tests.fabricas import CicloFactory, ServicioFactory, UsuarioFactory
 
 Estado = Documento.Estado
@@ -97,6 +97,7 @@ def diagnostico_de(mundo, servicio, ciclo=None):
         diagnostico.mision = "Misión."
         diagnostico.save()
         ObjetivoEstrategico.objects.create(diagnostico=diagnostico, numero=1, descripcion="O")
+        cuadro1_minimo(diagnostico)  # sending requires a Cuadro I N°1 row in each region
     return documento
 
 
@@ -436,6 +437,7 @@ def _jefe_con_documentos(n: int):
             diagnostico.mision = "Misión"
             diagnostico.save()
             ObjetivoEstrategico.objects.create(diagnostico=diagnostico, numero=1, descripcion="O")
+            cuadro1_minimo(diagnostico)  # sending requires a Cuadro I N°1 row in each region
         workflow.enviar(documento=doc, actor=encargado)
         workflow.devolver(
             documento=doc, actor=jefe, version=1, observaciones=[{"texto": "Revisar"}]
@@ -498,11 +500,13 @@ def _region(mundo, documento, centro, *, filas=(), cuadro2=()):
     diagnostico = documento.diagnostico
     with actuando_como(mundo.encargada):
         producto, _ = ProductoEstrategico.objects.get_or_create(
-            diagnostico=diagnostico, numero="1", defaults={"nombre": "Producto uno"}
+            diagnostico=diagnostico,
+            numero="1",
+            defaults={"nombre": "Producto uno", "aplica_pt": "aplica"},  # «Sin definir» blocks
         )
         for con_producto, textos in filas:
             fila = FilaCuadro1.objects.create(
-                diagnostico=diagnostico, centro=centro, causal="diseno", **textos
+                diagnostico=diagnostico, centro=centro, causales="diseno", **textos
             )
             if con_producto:
                 fila.productos.set([producto])
@@ -533,7 +537,7 @@ def test_la_encargada_de_centro_ve_y_cuenta_solo_su_region(client, mundo):
     from diagnostico.contenido import contenido, faltantes_por_region
     from diagnostico.models import FilaCuadro2
 
-    doc = crear_diagnostico(mundo)
+    doc = crear_diagnostico(mundo, cuadro1=False)  # only the rows below
     informacion = FilaCuadro2.Informacion.values
     # Region I: one complete row, two of the four Cuadro I N°2 rows. Region II: a row without
     # a product and with an empty cell, no Cuadro I N°2.
@@ -607,7 +611,7 @@ def test_mis_pendientes_de_la_encargada_de_centro_en_consultas_constantes(
     url = reverse(URL)
 
     def nuevo(ciclo=None):
-        doc = crear_diagnostico(mundo, ciclo=ciclo)
+        doc = crear_diagnostico(mundo, ciclo=ciclo, cuadro1=False)  # only the rows below
         for centro in (mundo.centro_region_i, mundo.centro_region_ii):
             _region(
                 mundo,
