@@ -55,20 +55,6 @@ def _preparar():
             aplica_pt="aplica",
             causal_coordinacion=True,
         )
-        # Sending requires a Cuadro I N°1 row in every region: región I's is written in the
-        # browser below, región II's here; the other regions get a plain one.
-        for otro in Centro.objects.filter(servicio=mideplan.servicio).exclude(
-            region__codigo__in=["I", "II"]
-        ):
-            FilaCuadro1.objects.create(
-                diagnostico=diagnostico,
-                centro=otro,
-                producto_texto="Producto: 1. Sistema de Protección Social.",
-                avance="Avance regional.",
-                mejora="Mejora regional.",
-                medidas="Medidas regionales.",
-                objetivo="Objetivo regional.",
-            )
         # Región II already has its part, so the GORE of Antofagasta has something to read.
         centro_ii = Centro.objects.get(servicio=mideplan.servicio, region__codigo="II")
         fila = FilaCuadro1.objects.create(
@@ -87,6 +73,20 @@ def _preparar():
             informacion="oferta",
             medidas_gore="Entregar al GORE la oferta programática cada semestre.",
         )
+        # Sending requires a Cuadro I N°1 row in every region: región I's is written in the
+        # browser below, región II's here; the other regions get a plain one.
+        for otro in Centro.objects.filter(servicio=mideplan.servicio).exclude(
+            region__codigo__in=["I", "II"]
+        ):
+            FilaCuadro1.objects.create(
+                diagnostico=diagnostico,
+                centro=otro,
+                producto_texto="Producto: 1. Sistema de Protección Social.",
+                avance="Avance regional.",
+                mejora="Mejora regional.",
+                medidas="Medidas regionales.",
+                objetivo="Objetivo regional.",
+            )
     return documento
 
 
