@@ -74,6 +74,7 @@ app_patterns = (
 urlpatterns = [
     path("", include(app_patterns)),
     path("diagnostico/", include("diagnostico.urls")),
+    path("planes/", include("planes.urls")),
     path(
         "cuentas/ingresar/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,3 @@
+"""The Plan's Excel template (export and import). Placeholder until the template lands."""
+
+EXPORTACIONES = ()

@@ -1,0 +1,3 @@
+"""The Plan's reports (PDF). Placeholder until the report lands."""
+
+INFORMES = ()
