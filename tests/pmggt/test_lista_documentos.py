@@ -290,14 +290,19 @@ def test_no_iniciado_lista_los_servicios_sin_documento(client, mundo):
     crear_diagnostico(mundo, servicio=mundo.otro_servicio)
     ServicioFactory(sigla="SERV-INACTIVO", activo=False)
     client.force_login(mundo.admin)
-    filas = _filas(client, estado="no_iniciado")
+    filas = _filas(client, estado="no_iniciado", etapa=1)
     # The open Ciclo (2009): Servicio A has no Diagnóstico; B has one; inactive ones do not count.
     assert [f[:4] for f in filas] == [
         ["Servicio A (SERV-A)", "2009", "Etapa I – Diagnóstico", "No iniciado"]
     ]
     assert filas[0][4] == "—"  # an administrator does not start documents
-    html = client.get(reverse(URL), {"estado": "no_iniciado"}).content.decode()
+    html = client.get(reverse(URL), {"estado": "no_iniciado", "etapa": 1}).content.decode()
     assert "1 Servicio sin documento en los ciclos abiertos" in html
+    # Neither has a Plan (Etapa II): listed too, though it cannot start yet.
+    assert [f[:4] for f in _filas(client, estado="no_iniciado", etapa=2)] == [
+        ["Servicio A (SERV-A)", "2009", "Etapa II – Plan y Programa de Trabajo", "No iniciado"],
+        ["Servicio B (SERV-B)", "2009", "Etapa II – Plan y Programa de Trabajo", "No iniciado"],
+    ]
 
 
 def test_no_iniciado_con_filtros_y_orden(client, mundo):
@@ -306,20 +311,21 @@ def test_no_iniciado_con_filtros_y_orden(client, mundo):
         ServicioFactory(sigla=f"SERV-N{i}", nombre=f"Servicio N{i}", region=mundo.regiones[2])
     client.force_login(mundo.admin)
     # A closed Ciclo, chosen: who never made it (no «Iniciar» there).
-    filas = _filas(client, estado="no_iniciado", ciclo=cerrado.pk, orden="-servicio")
+    filas = _filas(client, estado="no_iniciado", ciclo=cerrado.pk, orden="-servicio", etapa=1)
     assert siglas(filas) == ["SERV-N2", "SERV-N1", "SERV-N0", "SERV-B", "SERV-A"]
     assert {f[1] for f in filas} == {"2008"}
-    assert siglas(_filas(client, estado="no_iniciado", region=mundo.regiones[2].pk)) == [
+    uno = {"estado": "no_iniciado", "etapa": 1}
+    assert siglas(_filas(client, **uno, region=mundo.regiones[2].pk)) == [
         "SERV-N0",
         "SERV-N1",
         "SERV-N2",
     ]
-    assert siglas(_filas(client, estado="no_iniciado", region=mundo.regiones[1].pk)) == ["SERV-A"]
-    assert siglas(_filas(client, estado="no_iniciado", texto="n1")) == ["SERV-N1"]
-    assert len(_filas(client, estado="no_iniciado", etapa=1)) == 5
+    assert siglas(_filas(client, **uno, region=mundo.regiones[1].pk)) == ["SERV-A"]
+    assert siglas(_filas(client, **uno, texto="n1")) == ["SERV-N1"]
+    assert len(_filas(client, **uno)) == 5
     # Without a Ciclo: the open ones, newest first.
     CicloFactory(anio=2010)
-    filas = _filas(client, estado="no_iniciado", orden="-ciclo")
+    filas = _filas(client, **uno, orden="-ciclo")
     assert [f[1] for f in filas] == ["2010"] * 5 + ["2009"] * 5
 
 
@@ -339,7 +345,7 @@ def test_no_iniciado_segun_quien_mira(client, mundo):
     }
     for persona, servicios in esperados.items():
         client.force_login(mundo.personas[persona])
-        filas = _filas(client, estado="no_iniciado", ciclo=mundo.ciclo.pk)
+        filas = _filas(client, estado="no_iniciado", ciclo=mundo.ciclo.pk, etapa=1)
         assert siglas(filas) == servicios, persona
         # Only the Servicio's Encargado/a GT may start it, from here too.
         botones = [f[4] for f in filas if f[4].startswith("Iniciar")]

@@ -191,9 +191,9 @@ def test_filtros_por_ciclo_y_etapa(client, mundo):
     assert len(_filas(client.get(URL, {"etapa": "1"}).content.decode())) == 2
     html = client.get(URL, {"etapa": "1", "ciclo": "2009"}).content.decode()
     assert len(_filas(html)) == 1 and "Diagnóstico 2009" in html
-    # Only registered stages are offered.
+    # Only registered stages are offered (today Etapas I and II).
     assert (
-        re.findall(r'<select name="etapa"[^>]*>(.*?)</select>', html, re.S)[0].count("<option") == 2
+        re.findall(r'<select name="etapa"[^>]*>(.*?)</select>', html, re.S)[0].count("<option") == 3
     )
 
     # Bad input: a Spanish message next to the field, the whole list, never a 500.
