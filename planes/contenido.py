@@ -912,7 +912,9 @@ def recortar(contenido: dict, documento, usuario) -> dict:
     return recortar_a(contenido, acceso.regiones_legibles(usuario, documento))
 
 
-_REGIONALES = {"ind": "indicadores", "act": "actividades", "propir": "propir"}
+# The rows an Encargada de Centro writes (her region's part): indicators and activities.
+# PROPIR commitments carry a region too, but are written in the Servicio's «Objetivos» section.
+_REGIONALES = {"ind": "indicadores", "act": "actividades"}
 
 
 def partes_de_campos(documento, campos) -> dict:
@@ -988,11 +990,7 @@ def centro_de_clave(documento, campo: str):
     if memo is None:
         plan_ids = Plan.objects.filter(documento_id=documento.pk).values("pk")
         memo = {}
-        for prefijo, modelo in (
-            ("ind", Indicador),
-            ("act", Actividad),
-            ("propir", CompromisoPropir),
-        ):
+        for prefijo, modelo in (("ind", Indicador), ("act", Actividad)):
             for pk, centro_id in modelo.objects.filter(plan_id__in=plan_ids).values_list(
                 "pk", "centro_id"
             ):

@@ -25,6 +25,7 @@ ETAPA = EtapaDef(
     recortar=contenido.recortar,
     faltantes_partes=contenido.faltantes_de_partes,
     url_parte=contenido.url_parte,
+    nombre_parte="Programa de trabajo de su región",
     plantilla_publica="planes/_publico.html",
     informes=(*informes.INFORMES, *excel.EXPORTACIONES),
     demo=demo.cargar,

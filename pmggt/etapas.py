@@ -109,6 +109,8 @@ class EtapaDef:
     # ``url_parte(documento_id, codigo)``, the page where she fills her region's part.
     faltantes_partes: Callable | None = None
     url_parte: Callable | None = None
+    # The words of the link to that page in her inbox ("Cuadros de su región: I Tarapacá").
+    nombre_parte: str = "Cuadros de su región"
     # The checklist shown before sending: ``lista_envio(documento, contenido)`` ->
     # [Pendiente], in the order to show them, from the canonical content the page already
     # built (no query per region or row). Its blocking items are what ``validar_envio``

@@ -193,6 +193,7 @@ def partes_de_centro(usuario, filas: list) -> None:
                 "url": definicion.url_parte(fila["pk"], centro.region.codigo)
                 if definicion.url_parte is not None
                 else None,
+                "enlace": definicion.nombre_parte,
                 "faltan": faltan.get((fila["pk"], centro.pk), []),
             }
             for centro in por_servicio.get(fila["servicio_id"], ())

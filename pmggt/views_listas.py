@@ -250,7 +250,8 @@ def _html_partes(partes) -> str:
         enlace = ""
         if parte["url"]:
             enlace = (
-                f'<div><a href="{escapar(parte["url"])}">Cuadros de su región: {codigo} {nombre}'
+                f'<div><a href="{escapar(parte["url"])}">{escapar(parte["enlace"])}: '
+                f"{codigo} {nombre}"
                 "</a></div>"
             )
         faltan = parte["faltan"]

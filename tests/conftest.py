@@ -440,7 +440,8 @@ def huella_bd() -> dict:
     Each count is that of the model's default manager (``_default_manager.count()``), all
     taken in one query: the matrix and the chain's tests take two per test.
     """
-    modelos = [m for m in apps.get_models() if m._meta.app_label in {"pmggt", "diagnostico"}]
+    etapas_y_nucleo = {"pmggt", "diagnostico", "planes"}
+    modelos = [m for m in apps.get_models() if m._meta.app_label in etapas_y_nucleo]
     modelos += [Documento, Transicion, VersionDocumento, Observacion]
     modelos = list(dict.fromkeys(modelos))
     partes, parametros = [], []

@@ -37,8 +37,10 @@ EXTERNOS = {"intruso", "experta_ajena", "gore_ajeno"}
 POR_ESTADO = (400, 403, 409)
 
 
-def _documento_en(mundo, estado):
-    documento = crear_diagnostico(mundo)
+def _documento_en(mundo, estado, *, plan=False):
+    from tests.planes.fabricas import crear_plan
+
+    documento = crear_plan(mundo) if plan else crear_diagnostico(mundo)
     if estado == MODIFICACION:
         llevar_a(mundo, documento, Estado.VISADO)
         workflow.solicitar_modificacion(
@@ -85,7 +87,7 @@ def _permitida_aqui(caso, documento, usuario) -> bool:
 @pytest.mark.parametrize("estado", ESTADOS)
 @pytest.mark.parametrize("caso", CASOS_CON_DOCUMENTO, ids=lambda c: c.id)
 def test_rechazos_en_todo_estado(mundo, caso, estado):
-    documento = _documento_en(mundo, estado)
+    documento = _documento_en(mundo, estado, plan=caso.plan)
     _preparar(caso, mundo, documento)
     url = _url(caso, mundo, documento)
     datos = caso.datos(mundo, documento) if callable(caso.datos) else (caso.datos or {})

@@ -5,6 +5,7 @@ outsider: 404; anonymous: redirect to the login page. A refused request changes 
 A named URL missing from CASOS fails ``test_toda_url_tiene_casos``.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import pytest
@@ -17,6 +18,7 @@ from tests.conftest import (
     PERSONAS,
     construir_mundo,
     huella_bd,
+    llevar_a,
     mundo_con_documento_en,
     mundo_segun_la_prueba,
 )
@@ -45,11 +47,28 @@ class Caso:
     preparar: object = None  # callable(mundo, documento) run before the request
     kwargs_extra: object = None  # callable(mundo, documento) -> URL kwargs known only then
     query: str = ""  # query string appended to the URL
+    plan: bool = False  # the document is an Etapa II Plan (on its visado Diagnóstico)
 
     @property
     def id(self):
         extra = "-".join(str(v) for v in self.kwargs.values()) + self.query
+        extra += f"-{self.metodo}" if self.plan else ""
         return f"{self.nombre}{'-' + extra if extra else ''}-{self.estado or 'sin-doc'}"
+
+
+@functools.cache
+def mundo_con_plan_en(estado):
+    """The personas' world plus a Plan of Servicio A (tests.planes.fabricas.crear_plan, on its
+    visado Diagnóstico) walked to ``estado``, as ``mundo.documento``."""
+    from tests.planes.fabricas import crear_plan
+
+    def construir():
+        m = construir_mundo()
+        m.documento = llevar_a(m, crear_plan(m), estado)
+        return m
+
+    construir.__name__ = construir.__qualname__ = f"construir_mundo_con_plan_{Estado(estado).value}"
+    return construir
 
 
 def _con_observacion(m, doc):
@@ -256,6 +275,198 @@ CASOS_DIAGNOSTICO = [
     ),
 ]
 
+
+def _gestion(prefijo, total=0, iniciales=0):
+    return {f"{prefijo}-TOTAL_FORMS": str(total), f"{prefijo}-INITIAL_FORMS": str(iniciales)}
+
+
+def _datos_plan_objetivos(m, doc):
+    objetivo = doc.plan.objetivos.get()
+    return {
+        "gen-objetivo_general_pt": "Objetivo general corregido.",
+        **_gestion("obj", 1, 1),
+        "obj-0-id": str(objetivo.pk),
+        "obj-0-numero": "1",
+        "obj-0-descripcion": "Objetivo corregido.",
+        "obj-0-filas_cuadro1": [str(f) for f in objetivo.filas_cuadro1],
+        **_gestion("med"),
+        **_gestion("propir"),
+    }
+
+
+def _datos_plan_informacion(m, doc):
+    objetivo = doc.plan.objetivos_informacion.get()
+    return {
+        "gen-objetivo_general_informacion": "Objetivo general corregido.",
+        **_gestion("oi", 1, 1),
+        "oi-0-id": str(objetivo.pk),
+        "oi-0-numero": "1",
+        "oi-0-informacion": "oferta",
+        "oi-0-descripcion": "Objetivo de información corregido.",
+        **_gestion("gore"),
+    }
+
+
+def _no_abordada(m, doc):
+    return {"fila": doc.plan.objetivos.get().filas_cuadro1[0]}
+
+
+def _actividad_i(m, doc):
+    return {"fila_pk": doc.plan.actividades.filter(centro__region__codigo="I").first().pk}
+
+
+def _indicador_nacional(m, doc):
+    return {"fila_pk": doc.plan.indicadores.get(centro=None).pk}
+
+
+DATOS_ACTIVIDAD = {
+    "tipo": "hito",
+    "descripcion": "Acta firmada con el GORE",
+    "plazo": "2009-05-31",
+    "responsable": "Director/a regional",
+}
+DATOS_INDICADOR = {
+    "nombre": "Porcentaje de oficios enviados",
+    "formula": "(Oficios enviados / Oficios comprometidos) * 100",
+    "numerador": "Oficios enviados",
+    "denominador": "Oficios comprometidos",
+    "unidad": "%",
+    "meta": "50",
+    "meta_numerador": "1",
+    "meta_denominador": "2",
+}
+
+
+def _prefijados(prefijo, datos, fila=None):
+    def construir(m, doc):
+        sufijo = fila(m, doc)["fila_pk"] if fila else ""
+        return {f"{prefijo}{sufijo}-{k}": v for k, v in datos.items()}
+
+    return construir
+
+
+PLAN_LECTURA = tabla({p: 200 for p in INTERNOS})
+PLAN_VISADO_GORE = tabla({p: 200 for p in INTERNOS}, gore=200)
+PLAN_VISADO_SIN_GORE = tabla({p: 200 for p in INTERNOS}, gore=403)
+VISADO = Estado.VISADO
+CASOS_PLANES = [
+    *(
+        caso
+        for nombre in ("objetivos", "informacion", "indicadores", "programa")
+        for caso in (
+            Caso(f"planes:{nombre}", PLAN_LECTURA, plan=True),
+            Caso(f"planes:{nombre}", PLAN_VISADO_GORE, estado=VISADO, plan=True),
+        )
+    ),
+    Caso(
+        "planes:objetivos",
+        tabla({"encargada": 302}),
+        metodo="post",
+        datos=_datos_plan_objetivos,
+        plan=True,
+    ),
+    Caso(
+        "planes:informacion",
+        tabla({"encargada": 302}),
+        metodo="post",
+        datos=_datos_plan_informacion,
+        plan=True,
+    ),
+    Caso(
+        "planes:no_abordado",
+        tabla({"encargada": 302}),
+        metodo="post",
+        kwargs_extra=_no_abordada,
+        datos=lambda m, doc: {f"na{_no_abordada(m, doc)['fila']}-motivo": "Sin presupuesto."},
+        plan=True,
+    ),
+    Caso("planes:region", PLAN_LECTURA, kwargs={"region": "I"}, plan=True),
+    Caso("planes:region", PLAN_LECTURA, kwargs={"region": "servicio"}, plan=True),
+    Caso("planes:region", PLAN_VISADO_GORE, estado=VISADO, kwargs={"region": "I"}, plan=True),
+    Caso("planes:region", PLAN_VISADO_SIN_GORE, estado=VISADO, kwargs={"region": "II"}, plan=True),
+    Caso(
+        "planes:actividad_nueva",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        datos=_prefijados("act", DATOS_ACTIVIDAD),
+        plan=True,
+    ),
+    Caso(
+        "planes:actividad_editar",
+        tabla({"encargada": 200, "centro_i": 200}),
+        kwargs={"region": "I"},
+        kwargs_extra=_actividad_i,
+        plan=True,
+    ),
+    Caso(
+        "planes:actividad_editar",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        kwargs_extra=_actividad_i,
+        datos=_prefijados("act", DATOS_ACTIVIDAD, _actividad_i),
+        plan=True,
+    ),
+    Caso(
+        "planes:actividad_eliminar",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        kwargs_extra=_actividad_i,
+        plan=True,
+    ),
+    Caso(
+        "planes:indicador_nuevo",
+        EDITA_REGION_I,
+        metodo="post",
+        kwargs={"region": "I"},
+        datos=_prefijados("ind", DATOS_INDICADOR),
+        plan=True,
+    ),
+    Caso(
+        "planes:indicador_editar",
+        tabla({"encargada": 200}),
+        kwargs={"region": "servicio"},
+        kwargs_extra=_indicador_nacional,
+        plan=True,
+    ),
+    Caso(
+        "planes:indicador_editar",
+        tabla({"encargada": 302}),
+        metodo="post",
+        kwargs={"region": "servicio"},
+        kwargs_extra=_indicador_nacional,
+        datos=_prefijados("ind", DATOS_INDICADOR, _indicador_nacional),
+        plan=True,
+    ),
+    Caso(
+        "planes:indicador_eliminar",
+        tabla({"encargada": 302}),
+        metodo="post",
+        kwargs={"region": "servicio"},
+        kwargs_extra=_indicador_nacional,
+        plan=True,
+    ),
+    # The Plan's downloads and import behave as Etapa I's.
+    Caso("planes:pdf", PLAN_LECTURA, kwargs={"informe": "plan"}, query="?region=I", plan=True),
+    Caso(
+        "planes:pdf",
+        PLAN_VISADO_GORE,
+        estado=VISADO,
+        kwargs={"informe": "plan"},
+        query="?region=I",
+        plan=True,
+    ),
+    Caso("planes:excel", PLAN_LECTURA, plan=True),
+    Caso("planes:excel", PLAN_VISADO_GORE, estado=VISADO, query="?region=I", plan=True),
+    Caso(
+        "planes:excel_importar",
+        tabla({"encargada": 200, "centro_i": 200, "centro_ii": 200}),
+        plan=True,
+    ),
+]
+
 OBS = {
     "obs-TOTAL_FORMS": "3",
     "obs-INITIAL_FORMS": "0",
@@ -378,6 +589,7 @@ CASOS = [
         datos=_datos_editar,
     ),
     *CASOS_DIAGNOSTICO,
+    *CASOS_PLANES,
     Caso("login", {p: 302 for p in PERSONAS} | {"anonimo": 200}, estado=None),
     Caso("logout", {p: 302 for p in TODOS}, metodo="post", estado=None),
     # Password reset by e-mail: public pages (the flow itself: tests/pmggt/test_cuentas.py).
@@ -442,8 +654,10 @@ def _url(caso, m, documento):
 def _mundo_del_caso(item):
     """The personas' world, with the case's document (if it needs one) already made and walked
     up the chain to caso.estado, as the test would make it: built once per worker and state."""
-    estado = item.callspec.params["caso"].estado
-    return construir_mundo if estado is None else mundo_con_documento_en(estado)
+    caso = item.callspec.params["caso"]
+    if caso.estado is None:
+        return construir_mundo
+    return (mundo_con_plan_en if caso.plan else mundo_con_documento_en)(caso.estado)
 
 
 mundo_del_caso = mundo_segun_la_prueba(_mundo_del_caso)
@@ -481,7 +695,7 @@ def test_matriz(client, mundo_del_caso, pdf_simulado, caso, persona):
         assert huella_bd() != antes, "la acción permitida no registró nada"
     # PDFs: the renderer is a stub (who gets a PDF is asked here, not what it says); a granted
     # download printed its report once, a refused one printed nothing.
-    if caso.nombre == "diagnostico:pdf":
+    if caso.nombre in {"diagnostico:pdf", "planes:pdf"}:
         assert len(pdf_simulado) == (1 if esperado == 200 else 0)
         if esperado == 200:
             assert respuesta.content == PDF_MINIMO
