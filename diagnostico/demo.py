@@ -2,7 +2,8 @@
 
 Registered as the stage's ``demo`` (``diagnostico.etapa``): ``pmggt.carga.cargar_demo`` calls it
 with fixtures/demo.json, whose "diagnosticos" key names each Servicio's content file and
-"demo_flujo" how far up the chain it goes.
+"demo_flujo" how far up the chain it goes: a visado one may be reopened ("modificacion") while
+its Plan (Etapa II's demo) builds on the visado version.
 """
 
 import json
@@ -72,4 +73,30 @@ def _cargar_diagnostico(sigla: str, referencia: dict, flujo: dict) -> bool:
         )
     documento.refresh_from_db()
     workflow.aprobar(documento=documento, actor=jefe, version=documento.version_actual)
+    if flujo.get("estado_final") != "visado":
+        return True
+    documento.refresh_from_db()
+    experto = usuario_con_rol(servicio, Tipo.EXPERTO)
+    workflow.visar(documento=documento, actor=experto, version=documento.version_actual)
+    if "modificacion" in flujo:
+        _modificar(documento, diagnostico, datos, flujo["modificacion"], encargado, jefe)
     return True
+
+
+def _modificar(documento, diagnostico, datos, modificacion, encargado, jefe) -> None:
+    """Reopen the visado Diagnóstico (its Plan keeps reading the visado version), apply the
+    text replacements and send it again up to ``modificacion["estado_final"]``."""
+    documento.refresh_from_db()
+    workflow.solicitar_modificacion(
+        documento=documento, actor=encargado, comentario=modificacion["comentario"]
+    )
+    if modificacion.get("reemplazos"):
+        texto = json.dumps(datos, ensure_ascii=False)
+        for antes, despues in modificacion["reemplazos"]:
+            texto = texto.replace(antes, despues)
+        cargar_contenido(diagnostico=diagnostico, datos=json.loads(texto), actor=encargado)
+    if modificacion.get("estado_final", "borrador") == "borrador":
+        return
+    workflow.enviar(documento=documento, actor=encargado, comentario=modificacion.get("envio", ""))
+    documento.refresh_from_db()
+    workflow.aprobar(documento=documento, actor=jefe, version=documento.version_actual)

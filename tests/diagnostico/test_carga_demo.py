@@ -1,4 +1,5 @@
-"""The two real 2009 Diagnósticos (fixtures/diagnostico_*_2009.json) load into the models."""
+"""The 2009 Diagnósticos (fixtures/diagnostico_*_2009.json: SERVIU's and MIDEPLAN's from the
+seeds' documents, the DGOP's written from its Etapa IV evaluation) load into the models."""
 
 import copy
 from collections import Counter
@@ -300,6 +301,7 @@ def test_serviu_definiciones_y_cuadros(serviu):
     [
         ("diagnostico_mideplan_2009.json", "MIDEPLAN", "encargado.mideplan"),
         ("diagnostico_serviu_2009.json", SERVIU, "encargado.serviu"),
+        ("diagnostico_dgop_2009.json", "DGOP", "encargado.dgop"),
     ],
 )
 def test_el_contenido_cargado_es_el_del_archivo_y_vuelve_igual(demo, nombre, sigla, username):
@@ -349,3 +351,87 @@ def test_datos_que_no_calzan_se_rechazan_sin_escribir(mideplan):
     with pytest.raises(DatosInvalidos, match="región XVI"):
         cargar_contenido(diagnostico=mideplan, datos=datos, actor=encargado)
     assert sin_ids(contenido(mideplan.documento)) == antes
+
+
+# -- The demo's Diagnósticos: visados for the Plans, then reopened ----------------------------
+
+
+def test_demo_diagnosticos_visados_y_reabiertos(demo):
+    """Etapa II's demo needs both 2009 Diagnósticos visados; each was then reopened so Etapa I
+    keeps its work: SERVIU's in Borrador, MIDEPLAN's (a correction of two e-mails) with SUBDERE."""
+    from diagnostico.contenido import contenido as contenido_diagnostico
+    from pmggt import selectors
+    from pmggt.models import Transicion
+
+    Accion = Transicion.Accion
+    Estado = Documento.Estado
+
+    def cadena(documento):
+        return [
+            (t.accion, t.version, t.actor.username)
+            for t in documento.transiciones.order_by("pk").select_related("actor")
+        ]
+
+    etapa1 = Documento.objects.filter(ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO)
+    serviu = etapa1.get(servicio__sigla=SERVIU)
+    assert (serviu.estado, serviu.version_actual, serviu.version_visada) == (Estado.BORRADOR, 1, 1)
+    assert cadena(serviu) == [
+        (Accion.CREAR, 0, "encargado.serviu"),
+        (Accion.ENVIAR, 1, "encargado.serviu"),
+        (Accion.APROBAR, 1, "jefe.serviu"),
+        (Accion.VISAR, 1, "experto.subdere"),
+        (Accion.SOLICITAR_MODIFICACION, 1, "encargado.serviu"),
+    ]
+    mideplan = etapa1.get(servicio__sigla="MIDEPLAN")
+    assert (mideplan.estado, mideplan.version_actual, mideplan.version_visada) == (
+        Estado.EN_VISACION,
+        3,
+        2,
+    )
+    assert cadena(mideplan) == [
+        (Accion.CREAR, 0, "encargado.mideplan"),
+        (Accion.ENVIAR, 1, "encargado.mideplan"),
+        (Accion.DEVOLVER, 1, "jefe.mideplan"),
+        (Accion.ENVIAR, 2, "encargado.mideplan"),
+        (Accion.APROBAR, 2, "jefe.mideplan"),
+        (Accion.VISAR, 2, "experto.subdere"),
+        (Accion.SOLICITAR_MODIFICACION, 2, "encargado.mideplan"),
+        (Accion.ENVIAR, 3, "encargado.mideplan"),
+        (Accion.APROBAR, 3, "jefe.mideplan"),
+    ]
+    # Version 3 only corrects two e-mails of the network of encargados.
+    v2, v3 = (mideplan.versiones.get(numero=n).contenido for n in (2, 3))
+    assert v2["cuadro1"] == v3["cuadro1"] and v2["productos"] == v3["productos"]
+    correos = {e["region"]: e["correos"] for e in v3["encargados"]}
+    assert "ejrojas@mideplan.gov.cl" in correos["IV"] and "mtoledo@mideplan.gov.cl" in correos["V"]
+    assert sin_ids(contenido_diagnostico(mideplan)) == sin_ids(v3)
+    # The DGOP's (small, without Centros) was sent, approved and visado once: its Plan's base.
+    dgop = etapa1.get(servicio__sigla="DGOP")
+    assert (dgop.estado, dgop.version_actual, dgop.version_visada) == (Estado.VISADO, 1, 1)
+    assert cadena(dgop) == [
+        (Accion.CREAR, 0, "encargado.dgop"),
+        (Accion.ENVIAR, 1, "encargado.dgop"),
+        (Accion.APROBAR, 1, "jefe.dgop"),
+        (Accion.VISAR, 1, "experto.subdere"),
+    ]
+    visado = dgop.versiones.get(numero=1).contenido
+    assert len(visado["cuadro1"]) == 4 and all(f["objetivo"] for f in visado["cuadro1"])
+    assert {f["informacion"] for f in visado["cuadro2"]["filas"]} == set(
+        FilaCuadro2.Informacion.values
+    )
+    # Etapa I's work: SERVIU's Encargado/a edits, the Experto/a reviews MIDEPLAN's.
+    User = get_user_model()
+    for username, siglas in {
+        "encargado.serviu": [SERVIU],
+        "experto.subdere": ["MIDEPLAN"],
+        "jefe.serviu": [],
+        "jefe.mideplan": [],
+        "encargado.mideplan": [],
+        "serplac.aysen": [],
+        "encargado.dgop": [],
+        "jefe.dgop": [],
+    }.items():
+        pendientes = selectors.documentos_pendientes_para(User.objects.get(username=username))
+        assert [
+            d.servicio.sigla for d in pendientes.filter(etapa=Documento.Etapa.DIAGNOSTICO)
+        ] == siglas, username

@@ -221,7 +221,9 @@ def test_exportar_una_region(demo):
 
 def test_servicio_sin_centros_usa_el_codigo_de_su_region(demo_cargada):
     """SERVIU Antofagasta has no Centros: its part is region II's, in every download."""
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     wb = _libro(excel.exportar_cuadros(documento))
     assert wb.sheetnames == [
         "C1 II",
@@ -240,7 +242,9 @@ def test_servicio_sin_centros_usa_el_codigo_de_su_region(demo_cargada):
 
 
 def test_fuera_de_borrador_exporta_la_version_vigente(demo_cargada):
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     assert documento.estado == Documento.Estado.EN_VISACION
     diagnostico = Diagnostico.objects.get(documento=documento)
     centro = Centro.objects.get(servicio=documento.servicio, region__codigo="I")
@@ -407,7 +411,9 @@ def test_id_ajeno_y_valores_raros(demo):
 
 
 def test_no_borrador_no_se_importa(demo_cargada):
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     archivo = excel.exportar_cuadros(documento)
     antes = huella_bd()
     with pytest.raises(excel.ErrorImportacion) as info:
@@ -557,7 +563,9 @@ def test_vista_importar(client, demo):
 
 
 def test_vistas_fuera_de_borrador(client, demo_cargada):
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     client.force_login(_usuario("encargado.mideplan"))
     r = client.get(reverse("diagnostico:excel_importar", args=[documento.pk]))
     assert r.status_code == 302

@@ -70,7 +70,9 @@ def test_servicio_encargado_y_jefe_sin_violaciones(live_server, page: Page, tmp_
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     assert documento.estado == Documento.Estado.BORRADOR
     assert not documento.servicio.centros.exists()  # its Cuadros are the Servicio's own
     base = live_server.url
@@ -152,7 +154,9 @@ def test_mideplan_experto_y_gore_sin_violaciones(live_server, page: Page, tmp_pa
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     assert documento.estado == Documento.Estado.EN_VISACION
     assert documento.observaciones.exists()
     regiones = list(

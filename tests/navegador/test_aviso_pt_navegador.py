@@ -22,7 +22,9 @@ def test_productos_sin_definir_con_filas_en_la_pagina_del_documento(
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     productos = ProductoEstrategico.objects.filter(diagnostico__documento=documento)
     with actuando_como(None):
         for p in productos.filter(numero__startswith="2"):

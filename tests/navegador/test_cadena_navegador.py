@@ -71,6 +71,7 @@ def _salir(page: Page, base: str, captura: Capturas, etiqueta: str) -> None:
 def _abrir_desde_pendientes(page: Page, base: str, pk: int, captura: Capturas, etiqueta: str):
     pendientes = page.locator("section[aria-labelledby='t-pendientes']")
     fila = pendientes.locator("tr", has_text="(SERVIU-ANTOFAGASTA)")
+    fila = fila.filter(has_text="Diagnóstico")  # not its Plan (Etapa II)
     expect(fila).to_have_count(1)
     fila.get_by_role("link", name="Etapa I – Diagnóstico 2009").click()
     page.wait_for_url(f"{base}/documentos/{pk}/")
@@ -95,6 +96,8 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
         servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
     )
     assert documento.estado == Documento.Estado.BORRADOR
+    # The demo's version 1 was visado and reopened (its Plan reads it): this walk sends 2 and 3.
+    assert (documento.version_actual, documento.version_visada) == (1, 1)
     objetivos = ObjetivoEstrategico.objects.filter(diagnostico__documento=documento)
     assert objetivos.count() == 6
     objetivo_2_original = objetivos.get(numero=2).descripcion
@@ -104,7 +107,7 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     page.set_default_timeout(15_000)
     captura = Capturas(page, ARTEFACTOS)
 
-    # 1. The Encargado/a GT sends version 1 to the Jefe/a.
+    # 1. The Encargado/a GT sends version 2 to the Jefe/a.
     _ingresar(page, base, captura, ENCARGADO, "encargado")
     _abrir_desde_pendientes(page, base, documento.pk, captura, "encargado")
     expect(_estado(page)).to_have_text("Borrador")
@@ -166,14 +169,14 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     page.get_by_role("button", name="Enviar al Jefe/a de Servicio").click()
     page.wait_for_url(url_documento)
     expect(_estado(page)).to_have_text("En revisión del Jefe")
-    expect(page.get_by_text("versión vigente")).to_contain_text("v2")
+    expect(page.get_by_text("versión vigente")).to_contain_text("v3")
     captura("encargado-2-enviado-v2")
     _salir(page, base, captura, "encargado-2")
 
-    # 4. The Jefe/a approves version 2.
+    # 4. The Jefe/a approves version 3.
     _ingresar(page, base, captura, JEFE, "jefe-2")
     _abrir_desde_pendientes(page, base, documento.pk, captura, "jefe-2")
-    page.get_by_role("button", name="Aprobar versión 2 y enviar a SUBDERE").click()
+    page.get_by_role("button", name="Aprobar versión 3 y enviar a SUBDERE").click()
     page.wait_for_url(url_documento)
     expect(_estado(page)).to_have_text("En visación SUBDERE")
     captura("jefe-2-aprobado")
@@ -182,25 +185,25 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     # 5. The Experto/a SUBDERE gives the V°B°.
     _ingresar(page, base, captura, EXPERTO, "experto")
     _abrir_desde_pendientes(page, base, documento.pk, captura, "experto")
-    page.get_by_role("button", name="Dar V°B° a la versión 2").click()
+    page.get_by_role("button", name="Dar V°B° a la versión 3").click()
     page.wait_for_url(url_documento)
     captura("experto-visado")
 
     # 6. Visado, with every step in the timeline, and objetivo 2 shown as changed.
     expect(_estado(page)).to_have_text("Visado")
-    expect(page.locator("h1 ~ p").filter(has_text="versión visada")).to_contain_text("v2")
+    expect(page.locator("h1 ~ p").filter(has_text="versión visada")).to_contain_text("v3")
     linea = page.locator("section[aria-labelledby='t-linea'] ol.linea-tiempo")
     encargado_nombre = "Encargado/a GT SERVIU Antofagasta"
     jefe_nombre = "Jefe/a de Servicio SERVIU Antofagasta"
     experto_nombre = "Experto/a Red de Expertos SUBDERE"
     pasos = [
         (encargado_nombre, "creó el documento"),
-        (encargado_nombre, "envió la versión 1 al Jefe/a de Servicio"),
-        (jefe_nombre, "devolvió la versión 1 con observaciones"),
-        (encargado_nombre, "resolvió una observación"),
         (encargado_nombre, "envió la versión 2 al Jefe/a de Servicio"),
-        (jefe_nombre, "aprobó la versión 2 y la envió a SUBDERE"),
-        (experto_nombre, "visó la versión 2"),
+        (jefe_nombre, "devolvió la versión 2 con observaciones"),
+        (encargado_nombre, "resolvió una observación"),
+        (encargado_nombre, "envió la versión 3 al Jefe/a de Servicio"),
+        (jefe_nombre, "aprobó la versión 3 y la envió a SUBDERE"),
+        (experto_nombre, "visó la versión 3"),
     ]
     for actor, frase in pasos:
         evento = linea.locator("li", has_text=frase)
@@ -216,7 +219,7 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     page.get_by_role("link", name="Comparar versiones").click()
     page.wait_for_url(re.compile(rf"/documentos/{documento.pk}/diferencias/"))
     expect(page.get_by_role("heading", name="Comparar versiones")).to_be_visible()
-    expect(page.get_by_text("Versión 1 → Versión 2: 1 cambio: 1 modificado")).to_be_visible()
+    expect(page.get_by_text("Versión 2 → Versión 3: 1 cambio: 1 modificado")).to_be_visible()
     captura("experto-comparar-versiones")
     filas = page.locator("table tbody tr")
     cambiada = filas.filter(has=page.get_by_role("rowheader", name="Objetivo estratégico 2"))
@@ -229,7 +232,7 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     expect(page.locator("tr.diferencia-igual")).to_have_count(0)
     page.get_by_role("link", name="Mostrar también lo que no cambió").click()
     expect(page.locator("tr.diferencia-cambiado")).to_have_count(1)
-    total = len(documento.versiones.get(numero=2).contenido["objetivos_estrategicos"])
+    total = len(documento.versiones.get(numero=3).contenido["objetivos_estrategicos"])
     expect(
         page.locator("tr.diferencia-igual").filter(has_text="Objetivo estratégico")
     ).to_have_count(total - 1)
@@ -242,26 +245,32 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     # Database outcomes.
     documento.refresh_from_db()
     assert documento.estado == Documento.Estado.VISADO
-    assert documento.version_actual == 2
-    assert documento.version_visada == 2
+    assert documento.version_actual == 3
+    assert documento.version_visada == 3
     Accion = Transicion.Accion
     assert [
         (t.accion, t.version, t.actor.username, t.estado_destino)
         for t in Transicion.objects.filter(documento=documento).select_related("actor")
     ] == [
         (Accion.CREAR, 0, ENCARGADO, Documento.Estado.BORRADOR),
+        # The demo's: version 1 visado, then reopened.
         (Accion.ENVIAR, 1, ENCARGADO, Documento.Estado.EN_REVISION_JEFE),
-        (Accion.DEVOLVER, 1, JEFE, Documento.Estado.BORRADOR),
+        (Accion.APROBAR, 1, JEFE, Documento.Estado.EN_VISACION),
+        (Accion.VISAR, 1, EXPERTO, Documento.Estado.VISADO),
+        (Accion.SOLICITAR_MODIFICACION, 1, ENCARGADO, Documento.Estado.BORRADOR),
+        # This walk.
         (Accion.ENVIAR, 2, ENCARGADO, Documento.Estado.EN_REVISION_JEFE),
-        (Accion.APROBAR, 2, JEFE, Documento.Estado.EN_VISACION),
-        (Accion.VISAR, 2, EXPERTO, Documento.Estado.VISADO),
+        (Accion.DEVOLVER, 2, JEFE, Documento.Estado.BORRADOR),
+        (Accion.ENVIAR, 3, ENCARGADO, Documento.Estado.EN_REVISION_JEFE),
+        (Accion.APROBAR, 3, JEFE, Documento.Estado.EN_VISACION),
+        (Accion.VISAR, 3, EXPERTO, Documento.Estado.VISADO),
     ]
     devolucion = Transicion.objects.get(documento=documento, accion=Accion.DEVOLVER)
     observacion = Observacion.objects.get(documento=documento)
     assert observacion.campo == "objetivo:2"
     assert observacion.texto == TEXTO_OBSERVACION
     assert observacion.autor.username == JEFE
-    assert observacion.version == 1
+    assert observacion.version == 2
     assert observacion.transicion == devolucion
     assert observacion.resuelta
     assert observacion.resuelta_por.username == ENCARGADO
@@ -269,11 +278,11 @@ def test_cadena_completa_con_devolucion_en_navegador(live_server, page: Page):
     versiones = {
         v.numero: v.contenido for v in VersionDocumento.objects.filter(documento=documento)
     }
-    assert sorted(versiones) == [1, 2]
+    assert sorted(versiones) == [1, 2, 3]
 
     def objetivo_2(contenido):
         return next(o for o in contenido["objetivos_estrategicos"] if o["numero"] == 2)
 
-    assert objetivo_2(versiones[1])["descripcion"] == objetivo_2_original
-    assert objetivo_2(versiones[2])["descripcion"] == NUEVO_OBJETIVO_2
+    assert objetivo_2(versiones[2])["descripcion"] == objetivo_2_original
+    assert objetivo_2(versiones[3])["descripcion"] == NUEVO_OBJETIVO_2
     assert len(list(ARTEFACTOS.glob("*.png"))) == captura.numero

@@ -57,7 +57,9 @@ def test_agregar_fila_tras_agrandar_un_cuadro_de_texto_sin_errores_csp(
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     filas_antes = FilaCuadro1.objects.filter(diagnostico__documento=documento).count()
     base = live_server.url
     url = f"{base}/diagnostico/{documento.pk}/cuadros/servicio/"

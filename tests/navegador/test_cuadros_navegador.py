@@ -35,7 +35,9 @@ def _preparar():
     encargado = get_user_model().objects.get(username="encargado.mideplan")
     with actuando_como(get_user_model().objects.get(username="admin")):
         ciclo = Ciclo.objects.create(anio=2010)
-    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    mideplan = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     documento = services.documento_crear(
         servicio=mideplan.servicio, ciclo=ciclo, etapa=1, actor=encargado
     )

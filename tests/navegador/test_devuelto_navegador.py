@@ -65,7 +65,9 @@ def test_devuelto_con_aviso_y_lista_antes_de_enviar(live_server, page: Page, tmp
     from pmggt.models import Documento, Observacion
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     encargado = get_user_model().objects.get(username="encargado.serviu")
     workflow.enviar(documento=documento, actor=encargado)
     carpeta = carpeta_capturas(tmp_path_factory, "devuelto")
@@ -162,7 +164,7 @@ def test_devuelto_con_aviso_y_lista_antes_de_enviar(live_server, page: Page, tmp
     documento.refresh_from_db()
     assert (documento.estado, documento.version_actual) == (
         Documento.Estado.EN_REVISION_JEFE,
-        2,
+        3,  # the demo's version 1 was visado and reopened; version 2 was returned
     )
 
 
@@ -178,7 +180,9 @@ def test_la_encargada_de_centro_ve_el_aviso_de_su_region(live_server, page: Page
     from pmggt.models import Documento, Observacion
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     experto = get_user_model().objects.get(username="experto.subdere")
     filas = {
         codigo: FilaCuadro1.objects.filter(
@@ -232,7 +236,9 @@ def test_aprobar_con_una_observacion_abierta_la_arrastra(live_server, page: Page
     from pmggt.models import Documento, Transicion
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     workflow.enviar(
         documento=documento, actor=get_user_model().objects.get(username="encargado.serviu")
     )
@@ -257,10 +263,11 @@ def test_aprobar_con_una_observacion_abierta_la_arrastra(live_server, page: Page
     expect(aprobar.get_by_role("link", name="Misión institucional")).to_be_visible()
     afirmar_sin_violaciones(page, "aprobar con una observación abierta")
     _capturas(page, carpeta, "01-aprobar-con-abierta")
-    aprobar.get_by_role("button", name="Aprobar versión 1 y enviar a SUBDERE").click()
+    # The demo's version 1 was visado and reopened: this is version 2.
+    aprobar.get_by_role("button", name="Aprobar versión 2 y enviar a SUBDERE").click()
     page.wait_for_url(url)
     _salir(page, base)
-    aprobacion = Transicion.objects.get(documento=documento, accion="aprobar")
+    aprobacion = Transicion.objects.filter(documento=documento, accion="aprobar").latest("pk")
     assert aprobacion.arrastradas.count() == 1
 
     _ingresar(page, base, "experto.subdere")
@@ -272,7 +279,7 @@ def test_aprobar_con_una_observacion_abierta_la_arrastra(live_server, page: Page
     expect(seccion).to_contain_text("cite la fuente de la misión. — sigue abierta")
     linea = page.locator("section[aria-labelledby='t-linea']")
     expect(linea).to_contain_text(
-        "aprobó la versión 1 y la envió a SUBDERE con 1 observación abierta"
+        "aprobó la versión 2 y la envió a SUBDERE con 1 observación abierta"
     )
     visar = page.locator(f"form[action='/documentos/{documento.pk}/acciones/visar/']")
     expect(visar).to_contain_text("Al dar el V°B° no se resuelven")

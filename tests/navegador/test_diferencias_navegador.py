@@ -34,7 +34,9 @@ def _tercera_version():
     from pmggt.models import Documento, GrupoRol
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     servicio = documento.servicio
     encargado = usuario_con_rol(servicio, GrupoRol.Tipo.ENCARGADO_GT)
     jefe = usuario_con_rol(servicio, GrupoRol.Tipo.JEFE)
@@ -72,8 +74,9 @@ def _tercera_version():
         services.observacion_resolver(observacion=obs, actor=encargado)
     workflow.enviar(documento=documento, actor=encargado, comentario="Cuadros actualizados.")
     documento.refresh_from_db()
-    assert documento.version_actual == 3
-    v2 = etapas.de(documento.etapa).aplanar(documento.versiones.get(numero=2).contenido)
+    # The demo's version 2 was visado; version 3 (a correction after the V°B°) is returned.
+    assert documento.version_actual == 4
+    v2 = etapas.de(documento.etapa).aplanar(documento.versiones.get(numero=3).contenido)
     eliminadas = sum(1 for clave, _, _ in v2 if clave.startswith(f"c1:{sale_id}:"))
     return documento, jefe, region_sale, eliminadas
 
@@ -90,8 +93,8 @@ def test_diferencias_solo_cambios_enlaces_y_todo(live_server, page: Page, tmp_pa
     page.goto(f"{base}/documentos/{documento.pk}/")
     linea = page.locator("section[aria-labelledby='t-linea']")
     eventos = linea.locator("ol.linea-tiempo > li")
-    expect(eventos.first).to_contain_text("envió la versión 3 al Jefe/a de Servicio")
-    expect(eventos.nth(1)).to_contain_text("devolvió la versión 2 con observaciones")
+    expect(eventos.first).to_contain_text("envió la versión 4 al Jefe/a de Servicio")
+    expect(eventos.nth(1)).to_contain_text("devolvió la versión 3 con observaciones")
     agrupadas = linea.locator("li.evento-ediciones")
     # The Encargado/a GT loaded and edited the cuadros of the 15 regions: one line, not 15.
     expect(agrupadas.filter(has_text="editó")).not_to_have_count(0)
@@ -104,12 +107,12 @@ def test_diferencias_solo_cambios_enlaces_y_todo(live_server, page: Page, tmp_pa
         linea.screenshot(path=str(carpeta / f"linea-de-tiempo-{ancho}.png"))
     page.set_viewport_size({"width": 1366, "height": 900})
 
-    # The comparison: version 2 → 3 by default, only the changes.
+    # The comparison: version 3 → 4 by default, only the changes.
     page.get_by_role("link", name="Comparar versiones").first.click()
     page.wait_for_url(f"{base}/documentos/{documento.pk}/diferencias/")
     total = 1 + eliminadas + 4
     resumen = (
-        f"Versión 2 → Versión 3: {total} cambios: 4 agregados, {eliminadas} eliminados, "
+        f"Versión 3 → Versión 4: {total} cambios: 4 agregados, {eliminadas} eliminados, "
         "1 modificado."
     )
     expect(page.locator(".resumen-diferencias")).to_contain_text(resumen)
@@ -149,7 +152,7 @@ def test_diferencias_solo_cambios_enlaces_y_todo(live_server, page: Page, tmp_pa
     # "Mostrar también lo que no cambió": everything, the same count.
     page.set_viewport_size({"width": 1366, "height": 900})
     page.get_by_role("link", name="Mostrar también lo que no cambió").click()
-    page.wait_for_url(f"{base}/documentos/{documento.pk}/diferencias/?a=2&b=3&todo=1")
+    page.wait_for_url(f"{base}/documentos/{documento.pk}/diferencias/?a=3&b=4&todo=1")
     expect(page.locator(".resumen-diferencias")).to_contain_text(resumen)
     expect(page.locator("tr.diferencia-igual").first).to_be_visible()
     assert page.locator("tr.diferencia-igual").count() > total
@@ -165,7 +168,9 @@ def test_diferencias_sin_versiones(live_server, page: Page, tmp_path_factory):
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     carpeta = carpeta_capturas(tmp_path_factory, "navegador-diferencias-sin-versiones")
     base = live_server.url
     page.set_default_timeout(15_000)

@@ -29,7 +29,9 @@ def _visar_mideplan():
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     assert documento.estado == Documento.Estado.EN_VISACION, "la demo cambió"
     workflow.visar(
         documento=documento,
@@ -82,8 +84,11 @@ def test_el_gore_descarga_el_pdf_y_el_excel_de_su_region(
     expect(page.get_by_role("heading", level=1)).to_have_text("Mi región")
     expect(page.locator("main")).to_contain_text("Región de Antofagasta (II)")
     filas = page.locator("table.tabla-mi-region tbody tr")
-    expect(filas).to_have_count(1)
-    fila = filas.first
+    # The demo's visado documents concerning region II: SERVIU's Diagnóstico and Plan (each
+    # visado once, then reopened) and MIDEPLAN's Diagnóstico.
+    expect(filas).to_have_count(3)
+    fila = filas.filter(has_text="MIDEPLAN")
+    expect(fila).to_have_count(1)
     expect(fila).to_contain_text("MIDEPLAN")
     expect(fila.get_by_role("link", name="Etapa I – Diagnóstico 2009")).to_have_attribute(
         "href", f"/documentos/{documento.pk}/"
@@ -121,7 +126,7 @@ def test_el_gore_descarga_el_pdf_y_el_excel_de_su_region(
     page.get_by_label("Etapa").select_option(label="Etapa I – Diagnóstico")
     page.get_by_role("button", name="Filtrar").click()
     page.wait_for_url(f"{base}/mi-region/?ciclo=2009&etapa=1")
-    expect(filas).to_have_count(1)
+    expect(filas).to_have_count(2)  # SERVIU's and MIDEPLAN's Diagnósticos
     expect(page.get_by_role("link", name="Ver todos")).to_be_visible()
     afirmar_sin_violaciones(page, "Mi región filtrada")
     page.screenshot(path=str(carpeta / "mi-region-filtrada-1366.png"), full_page=True)

@@ -37,7 +37,9 @@ def test_agregar_tres_productos_en_su_lugar_y_guardar_una_vez(
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     antes = ProductoEstrategico.objects.filter(diagnostico__documento=documento).count()
     carpeta = carpeta_capturas(tmp_path_factory, "productos")
     base = live_server.url

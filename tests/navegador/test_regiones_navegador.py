@@ -30,7 +30,9 @@ def _devuelto():
     from pmggt.models import Documento
 
     cargar_demo()
-    documento = Documento.objects.get(servicio__sigla="MIDEPLAN", ciclo__anio=2009)
+    documento = Documento.objects.get(
+        servicio__sigla="MIDEPLAN", ciclo__anio=2009, etapa=Documento.Etapa.DIAGNOSTICO
+    )
     # Atacama's part still lacks a cell (the seed's cuadro is complete: its first row covers
     # the three causales in one row), so its Encargada's inbox has something to list.
     ultima = (
@@ -72,6 +74,7 @@ def test_de_la_bandeja_a_su_region_y_a_la_siguiente_y_de_vuelta(live_server, pag
     # 1. serplac.atacama (región III): her inbox links to her region and counts only its part.
     _ingresar(page, base, captura, "serplac.atacama", "atacama")
     fila = page.locator("section[aria-labelledby='t-pendientes'] tr", has_text="(MIDEPLAN)")
+    fila = fila.filter(has_text="Diagnóstico")  # her other row is the Plan (Etapa II)
     expect(fila).to_have_count(1)
     n = len(faltan["III"])
     resumen = fila.locator("summary")
@@ -131,6 +134,7 @@ def test_de_la_bandeja_a_su_region_y_a_la_siguiente_y_de_vuelta(live_server, pag
     # 4. serplac.tarapaca (región I): her part is complete, and the row says so.
     _ingresar(page, base, captura, "serplac.tarapaca", "tarapaca")
     fila = page.locator("section[aria-labelledby='t-pendientes'] tr", has_text="(MIDEPLAN)")
+    fila = fila.filter(has_text="Diagnóstico")
     expect(fila).to_contain_text("Su parte (Región I) está completa")
     expect(fila).not_to_contain_text("pendiente")
     expect(fila.get_by_role("link", name="Cuadros de su región: I Tarapacá")).to_have_attribute(

@@ -55,6 +55,8 @@ POR_ROL = {
     "jefe.serviu",
     "encargado.mideplan",
     "jefe.mideplan",
+    "encargado.dgop",
+    "jefe.dgop",
     "experto.subdere",
     "gore.antofagasta",
 }
@@ -96,21 +98,25 @@ def test_demo_servicios_centros_ciclo_y_usuarios(demo):
     assert not Centro.objects.filter(servicio__sigla="MIDEPLAN", region__codigo="XVI").exists()
     assert Ciclo.objects.filter(anio=2009).exists()
     User = get_user_model()
-    # One user per role and one Encargada de Centro per SERPLAC: the demo's 22, no other.
+    # One user per role (and the DGOP's Encargado/a GT and Jefe/a) and one Encargada de Centro
+    # per SERPLAC: the demo's 24, no other.
     nombres = POR_ROL | set(SERPLAC.values())
     assert set(User.objects.values_list("username", flat=True)) == nombres
-    assert User.objects.count() == 22
+    assert User.objects.count() == 24
     for usuario in User.objects.filter(username__in=nombres):
         assert usuario.check_password("demo-pmggt")
         assert usuario.is_active and usuario.email == f"{usuario.username}@demo.pmggt.cl"
-    # Real-looking names for the SERPLAC people (the header shows them).
-    for usuario in User.objects.filter(username__in=SERPLAC.values()):
+    # Real-looking names for the SERPLAC and DGOP people (the header shows them).
+    for usuario in User.objects.filter(username__in=[*SERPLAC.values(), "encargado.dgop"]):
         assert usuario.first_name and usuario.last_name
         assert "SERPLAC" not in usuario.get_full_name()
+    for username in ("encargado.dgop", "jefe.dgop"):
+        nombre = User.objects.get(username=username).get_full_name()
+        assert "DGOP" not in nombre and "/" not in nombre
 
 
 def test_cada_serplac_tiene_su_encargada_que_edita_solo_su_region(demo):
-    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN")
+    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN", etapa=Documento.Etapa.DIAGNOSTICO)
     centros = {c.region.codigo: c for c in Centro.objects.filter(servicio__sigla="MIDEPLAN")}
     assert set(centros) == set(SERPLAC)
     User = get_user_model()
@@ -125,7 +131,9 @@ def test_cada_serplac_tiene_su_encargada_que_edita_solo_su_region(demo):
         }
         assert acceso.es_lector_interno(usuario, mideplan)
         # Nothing in the other Servicios.
-        serviu = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA")
+        serviu = Documento.objects.get(
+            servicio__sigla="SERVIU-ANTOFAGASTA", etapa=Documento.Etapa.DIAGNOSTICO
+        )
         assert acceso.centros_editables(usuario, serviu, en_cualquier_estado=True) == set()
         assert selectors.documentos_seguidos_por(usuario).filter(pk=mideplan.pk).exists()
 
@@ -134,30 +142,37 @@ def test_el_resumen_de_la_carga_nombra_a_cada_usuario(db):
     salida = io.StringIO()
     call_command("cargar_demo", "--forzar", stdout=salida)
     texto = salida.getvalue()
-    assert "Demo lista: 16 regiones, 22 usuarios" in texto
+    assert "Demo lista: 16 regiones, 24 usuarios" in texto
     assert "contraseña de todos: demo-pmggt" in texto
     for username in POR_ROL:
         assert f"\n  {username} " in texto
     for codigo, username in SERPLAC.items():
         assert f"{username} ({codigo})" in texto
     # Short: a line per role, a few for the 15 Encargadas de Centro; no e-mail, no banner.
-    assert len(texto.splitlines()) <= 15
+    # (the summary, the heading, a line per other user and at most 6 for the Encargadas).
+    assert len(texto.splitlines()) <= len(POR_ROL) + 8
     assert "AXES" not in texto and "Subject:" not in texto
 
 
 def test_demo_textos_reales_y_cada_persona_tiene_algo(demo):
-    serviu = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA")
+    serviu = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", etapa=Documento.Etapa.DIAGNOSTICO
+    )
     assert serviu.diagnostico.mision.startswith("Contribuir a mejorar la calidad de vida")
     assert serviu.diagnostico.objetivos.count() == 6
-    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN")
+    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN", etapa=Documento.Etapa.DIAGNOSTICO)
     assert mideplan.estado == Documento.Estado.EN_VISACION
-    assert mideplan.version_actual == 2
+    # Visado (version 2) and reopened: version 3 is with SUBDERE (tests/diagnostico/
+    # test_carga_demo.py); the Plans (tests/planes/test_demo.py) read the visado versions.
+    assert (mideplan.version_actual, mideplan.version_visada) == (3, 2)
     User = get_user_model()
     pendientes = {
         "encargado.serviu": 1,
-        "experto.subdere": 1,
-        "jefe.serviu": 0,
+        "experto.subdere": 2,  # MIDEPLAN's Diagnóstico and the DGOP's Plan (Etapa II)
+        "jefe.serviu": 1,  # SERVIU's Plan (Etapa II)
         "jefe.mideplan": 0,
+        "encargado.dgop": 0,  # the DGOP's Diagnóstico is visado, its Plan with SUBDERE
+        "jefe.dgop": 0,
     }
     for username, n in pendientes.items():
         usuario = User.objects.get(username=username)
@@ -167,6 +182,8 @@ def test_demo_textos_reales_y_cada_persona_tiene_algo(demo):
         "encargado.mideplan",
         *SERPLAC.values(),
         "jefe.mideplan",
+        "encargado.dgop",
+        "jefe.dgop",
         "gore.antofagasta",
     ]:
         usuario = User.objects.get(username=username)

@@ -40,7 +40,9 @@ def test_cargar_demo_y_la_web_dejan_usuario_en_todo_el_historial(client):
     User = get_user_model()
     encargado = User.objects.get(username="encargado.serviu")
     jefe = User.objects.get(username="jefe.serviu")
-    doc = Documento.objects.get(servicio__sigla="SERVIU-ANTOFAGASTA")
+    doc = Documento.objects.get(
+        servicio__sigla="SERVIU-ANTOFAGASTA", etapa=Documento.Etapa.DIAGNOSTICO
+    )
     client.force_login(encargado)
     diagnostico = doc.diagnostico
     objetivos = list(diagnostico.objetivos.all())
@@ -63,11 +65,12 @@ def test_cargar_demo_y_la_web_dejan_usuario_en_todo_el_historial(client):
     r = client.post(reverse("diagnostico:editar", args=[doc.pk]), datos)
     assert r.status_code == 302, r.content.decode()[:2000]
     client.post(reverse("pmggt:documento_accion", args=[doc.pk, "enviar"]))
+    doc.refresh_from_db()  # the demo's Diagnóstico was visado and reopened: version 2
     client.force_login(jefe)
     client.post(
         reverse("pmggt:documento_accion", args=[doc.pk, "devolver"]),
         {
-            "devolver-version": "1",
+            "devolver-version": str(doc.version_actual),
             "obs-TOTAL_FORMS": "1",
             "obs-INITIAL_FORMS": "0",
             "obs-0-campo": "mision",

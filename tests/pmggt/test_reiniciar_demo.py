@@ -9,9 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from diagnostico.contenido import contenido
 from diagnostico.models import Diagnostico, FilaCuadro1, ObjetivoEstrategico
-from pmggt import acceso, services, workflow
+from pmggt import acceso, etapas, services, workflow
 from pmggt.carga import cargar_demo, usuario_sistema
 from pmggt.historia import actuando_como
 from pmggt.models import Centro, Ciclo, Documento, GrupoRol, Observacion, Region, Servicio
@@ -35,9 +34,10 @@ def usuario(username):
 
 
 def sin_ids(valor):
-    """Content without database ids (reloaded rows get new ones)."""
+    """Content without database ids (reloaded rows get new ones; a Plan's «fila» is one), nor
+    the hash of the visado Diagnóstico a Plan read (its content has the reloaded rows' ids)."""
     if isinstance(valor, dict):
-        return {k: sin_ids(v) for k, v in valor.items() if k != "id"}
+        return {k: sin_ids(v) for k, v in valor.items() if k not in ("id", "fila", "sha256")}
     if isinstance(valor, list):
         return [sin_ids(v) for v in valor]
     return valor
@@ -46,7 +46,7 @@ def sin_ids(valor):
 def estado_demo() -> dict:
     """Each demo document as a person sees it: state, versions, observaciones and content."""
     return {
-        d.servicio.sigla: {
+        (d.servicio.sigla, d.etapa): {
             "estado": (d.estado, d.version_actual, d.version_visada),
             "versiones": list(d.versiones.values_list("numero", "creada_por__username")),
             "transiciones": list(
@@ -55,7 +55,7 @@ def estado_demo() -> dict:
             "observaciones": list(
                 d.observaciones.order_by("pk").values_list("texto", "resuelta", "autor__username")
             ),
-            "contenido": sin_ids(contenido(d)),
+            "contenido": sin_ids(etapas.de(d.etapa).contenido(d)),
         }
         for d in Documento.objects.select_related("servicio")
     }
@@ -67,7 +67,7 @@ def test_reiniciar_vuelve_al_estado_inicial(demo):
     encargado = usuario("encargado.mideplan")
     experto = usuario("experto.subdere")
     admin = usuario_sistema()
-    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN")
+    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN", etapa=Documento.Etapa.DIAGNOSTICO)
     grupos_jefe = set(usuario("jefe.serviu").groups.values_list("pk", flat=True))
 
     # A demo session: SUBDERE returns MIDEPLAN's Diagnóstico, its Encargado/a deletes a row
@@ -83,14 +83,15 @@ def test_reiniciar_vuelve_al_estado_inicial(demo):
     services.observacion_resolver(
         observacion=mideplan.observaciones.get(texto="Falta la región de Ñuble."), actor=encargado
     )
-    # ... the administrator makes jefe.serviu Encargado/a GT of DGOP, who starts its
-    # Diagnóstico (with an objetivo written and deleted: history only) ...
-    dgop = Servicio.objects.get(sigla="DGOP")
+    # ... the administrator makes jefe.serviu Encargado/a GT of SEGPRES (the demo Servicio
+    # without documents), who starts its Diagnóstico (with an objetivo written and deleted:
+    # history only) ...
+    segpres = Servicio.objects.get(sigla="SEGPRES")
     jefe = usuario("jefe.serviu")
     with actuando_como(admin):
-        services.rol_asignar(usuario=jefe, tipo=Tipo.ENCARGADO_GT, objeto=dgop)
+        services.rol_asignar(usuario=jefe, tipo=Tipo.ENCARGADO_GT, objeto=segpres)
     nuevo = services.documento_crear(
-        servicio=dgop,
+        servicio=segpres,
         ciclo=Ciclo.objects.get(anio=2009),
         etapa=Documento.Etapa.DIAGNOSTICO,
         actor=usuario("jefe.serviu"),
@@ -119,8 +120,9 @@ def test_reiniciar_vuelve_al_estado_inicial(demo):
     salida = io.StringIO()
     call_command("cargar_demo", "--forzar", "--reiniciar", stdout=salida)
 
-    assert "Demo reiniciada: se borraron 3 documentos" in salida.getvalue()
-    assert "documentos nuevos: SERVIU-ANTOFAGASTA, MIDEPLAN" in salida.getvalue()
+    # The demo's 6 (a Diagnóstico and a Plan of each of its three Servicios) and SEGPRES's.
+    assert "Demo reiniciada: se borraron 7 documentos" in salida.getvalue()
+    assert "documentos nuevos: SERVIU-ANTOFAGASTA, MIDEPLAN, DGOP" in salida.getvalue()
     # Every row count is that of a fresh load, history of the documents included.
     final = cuentas()
     distintos = {m for m in final if final[m] != inicio[m]}
@@ -130,13 +132,13 @@ def test_reiniciar_vuelve_al_estado_inicial(demo):
     assert not Diagnostico.history.filter(documento_id__in=[nuevo.pk, mideplan.pk]).exists()
     assert not ObjetivoEstrategico.history.filter(pk=objetivo.pk).exists()
     assert not Observacion.history.filter(texto="Falta la región de Ñuble.").exists()
-    assert not Documento.objects.filter(servicio=dgop).exists()
+    assert not Documento.objects.filter(servicio=segpres).exists()
     # Users as loaded: password, active, roles; the Centro active with its grants.
     assert usuario("serplac.maule").check_password("demo-pmggt")
     assert usuario("serplac.aysen").is_active
     assert set(usuario("jefe.serviu").groups.values_list("pk", flat=True)) == grupos_jefe
     assert Centro.objects.get(servicio__sigla="MIDEPLAN", region__codigo="XI").activo
-    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN")
+    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN", etapa=Documento.Etapa.DIAGNOSTICO)
     assert acceso.centros_editables(usuario("serplac.aysen"), mideplan, en_cualquier_estado=True)
     assert not AccessAttempt.objects.filter(username="encargado.serviu").exists()
 
@@ -150,7 +152,7 @@ def test_reiniciar_dos_veces_deja_lo_mismo(demo):
 
 def test_sin_reiniciar_una_segunda_carga_no_borra_nada(demo):
     encargado = usuario("encargado.mideplan")
-    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN")
+    mideplan = Documento.objects.get(servicio__sigla="MIDEPLAN", etapa=Documento.Etapa.DIAGNOSTICO)
     with actuando_como(encargado):
         FilaCuadro1.objects.filter(diagnostico__documento=mideplan).first().delete()
     antes = cuentas()
@@ -213,5 +215,6 @@ def test_en_una_base_vacia_reiniciar_carga_la_demo(db):
     assert set(Documento.objects.values_list("servicio__sigla", flat=True)) == {
         "SERVIU-ANTOFAGASTA",
         "MIDEPLAN",
+        "DGOP",
     }
-    assert get_user_model().objects.count() == 22
+    assert get_user_model().objects.count() == 24
