@@ -161,6 +161,25 @@ def vista(contenido: dict, observaciones_por_campo: dict | None = None, diagnost
     }
 
 
+# The cells a row's «Observar» forms point at (``contenido.aplanar``'s keys): an indicator's
+# name (its main cell) and its fórmula; an activity's description.
+OBSERVABLES = {
+    "indicadores": ("ind", ("nombre", "formula")),
+    "actividades": ("act", ("descripcion",)),
+}
+
+
+def con_observar(v: dict, html) -> None:
+    """Give each indicator and activity row of ``v`` (``vista``) the HTML of its «Observar»
+    forms (``observar_<campo>``), for a user who may observe (``workflow.puede_observar``,
+    decided once for the page): ``html`` is the page's ``pmggt.fragmentos.Observaciones``,
+    whose forms send back to this page. The row's observaciones are drawn by the row."""
+    for tabla, (prefijo, campos) in OBSERVABLES.items():
+        for f in v.get(tabla) or []:
+            for campo in campos:
+                f[f"observar_{campo}"] = html.celda((), f"{prefijo}:{f['id']}:{campo}", True)
+
+
 def resumen_regiones(documento, v: dict, usuario, pendientes=()) -> list[dict]:
     """One line per region of the (cut) content: its activities, indicators, what is missing
     (from the send checklist) and its open observaciones, with the link to its page."""
@@ -217,5 +236,7 @@ def contexto(documento, observaciones_por_campo: dict, usuario) -> dict:
         "regiones_resumen": resumen_regiones(documento, v, usuario, pendientes),
         "edita_servicio": edita,
         "edita_alguna": bool(acceso.centros_editables(usuario, documento)),
+        # The rows' «Observar» forms, drawn by the templates (no request here for the fragment).
+        "observar": workflow.puede_observar(documento, usuario),
         "gantt": gantt.svg(cortado, hoy=timezone.localdate(), anio=documento.ciclo.anio),
     }

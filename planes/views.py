@@ -60,6 +60,13 @@ def _observaciones(request, documento, interna: bool) -> dict:
     return por_campo
 
 
+def _con_observar(request, documento, interna: bool, v: dict) -> None:
+    """The rows' «Observar» forms (``pagina.con_observar``) for who may observe now, decided
+    once for the page: the Servicio's content only, the forms sending back to this page."""
+    if interna and workflow.puede_observar(documento, request.user):
+        pagina.con_observar(v, fragmentos.Observaciones(request, documento))
+
+
 def _opciones(documento, contenido) -> forms.Opciones:
     centros = sorted(acceso.centros_del_servicio(documento), key=lambda c: c.region.orden)
     opciones = forms.Opciones(
@@ -466,6 +473,7 @@ def _contexto_region(request, documento, centro, codigo, **extra) -> dict:
         contexto["form_actividad"] = forms.ActividadForm(opciones=opciones, prefix="act")
         contexto["form_indicador"] = forms.IndicadorForm(opciones=opciones, prefix="ind")
         _con_huellas(documento, contexto["plan"], contexto["editables"])
+    _con_observar(request, documento, interna, contexto["plan"])
     contexto.update(extra)
     return contexto
 
@@ -492,6 +500,7 @@ def programa(request, pk):
         pendientes = cm.lista_envio(documento, contenido)
     editables = _codigos_editables(documento, request.user) if interna else set()
     _con_huellas(documento, {"actividades": v["actividades"]}, editables)
+    _con_observar(request, documento, interna, {"actividades": v["actividades"]})
     return render(
         request,
         "planes/programa.html",
@@ -521,6 +530,7 @@ def indicadores(request, pk):
     v = pagina.vista(contenido, observaciones)
     editables = _codigos_editables(documento, request.user) if interna else set()
     _con_huellas(documento, {"indicadores": v["indicadores"]}, editables)
+    _con_observar(request, documento, interna, {"indicadores": v["indicadores"]})
     return render(
         request,
         "planes/indicadores.html",
