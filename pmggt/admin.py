@@ -105,10 +105,6 @@ class CicloAdmin(SinEliminar, HistorialSoloLectura):
     list_display = [
         "anio",
         "abierto",
-        "plazo_etapa1",
-        "plazo_etapa2",
-        "plazo_etapa3",
-        "plazo_etapa4",
     ]
 
 

@@ -1,4 +1,5 @@
-from . import permisos, selectors
+from . import avisos, permisos, selectors
+from .models import Servicio
 
 
 def navegacion(request):
@@ -10,4 +11,11 @@ def navegacion(request):
         # passes the length of its own list instead).
         "num_pendientes": lambda: selectors.num_pendientes(usuario),
         "es_administrador": permisos.es_administrador(usuario),
+        # Unread in-app notifications (pmggt.avisos); lazy like the badge above.
+        "num_avisos": lambda: avisos.num_no_leidos(usuario),
+        # The national dashboard: administrators and Expertos (pmggt.tablero).
+        "ve_tablero": lambda: (
+            permisos.es_administrador(usuario)
+            or bool(permisos.ids_con(usuario, "visar_documentos", Servicio))
+        ),
     }

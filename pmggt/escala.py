@@ -49,6 +49,7 @@ from .models import (
     Documento,
     GrupoRol,
     Observacion,
+    Plazo,
     Region,
     Servicio,
     ServicioGroupObjectPermission,
@@ -953,15 +954,12 @@ class _Generador:
                 ciclo = existentes.get(anio)
                 actual = anio == anios[-1]
                 if ciclo is None:
-                    ciclo = Ciclo(
-                        anio=anio,
-                        plazo_etapa1=date(anio, 6, 30),
-                        plazo_etapa2=date(anio, 9, 30),
-                        plazo_etapa3=date(anio, 11, 30),
-                        plazo_etapa4=date(anio, 12, 31),
-                        abierto=actual,
-                    )
+                    ciclo = Ciclo(anio=anio, abierto=actual)
                     ciclo.save(using=self.using)
+                    for etapa, (mes, dia) in enumerate(((6, 30), (9, 30), (11, 30), (12, 31)), 1):
+                        Plazo(ciclo=ciclo, etapa=etapa, vence=date(anio, mes, dia)).save(
+                            using=self.using
+                        )
                 elif actual and not ciclo.abierto:
                     ciclo.abierto = True
                     ciclo.save(using=self.using, update_fields=["abierto"])

@@ -110,7 +110,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the navbar's unread count with the user (one query).
+    "pmggt.autenticacion.Autenticacion",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian AnonymousUser row: anonymous visitors never hold object permissions here.
@@ -311,3 +312,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Background tasks: Celery (pmggt.tareas; docs/despliegue.md) ---------------------------------
+# (filled in by the task-queue work of issue 11)
+
+# --- Sign-in with ClaveÚnica: OpenID Connect (pmggt.claveunica; docs/despliegue.md) ----------
+# (filled in by the ClaveÚnica work of issue 11)

@@ -67,6 +67,12 @@ app_patterns = (
         ),
         path("sesion/mantener/", views_sesion.sesion_mantener, name="sesion_mantener"),
         path("mi-region/", views_gore.mi_region, name="mi_region"),
+        # Issue 11's modules, each with its own URL list (names stay in the pmggt namespace).
+        path("calendario/", include("pmggt.urls_calendario")),
+        path("avisos/", include("pmggt.urls_avisos")),
+        path("tablero/", include("pmggt.urls_tablero")),
+        path("subrogancias/", include("pmggt.urls_subrogancia")),
+        path("expedientes/", include("pmggt.urls_dossier")),
     ],
     "pmggt",
 )

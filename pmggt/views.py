@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from . import (
     acceso,
+    calendario,
     devolucion,
     diferencias,
     etapas,
@@ -133,7 +134,7 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
         if devuelta and devuelta < documento.version_actual and acciones
         else None,
         "anterior_visado": anterior,
-        "plazo": documento.ciclo.plazo(documento.etapa),
+        "plazo": calendario.plazo_de(documento),
         "contenido": contenido,
         "plantilla_contenido": definicion.plantilla,
         "acciones": acciones,

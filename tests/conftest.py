@@ -514,3 +514,4 @@ def pdf_simulado(monkeypatch):
 
     monkeypatch.setattr(RENDERIZADOR, renderizar)
     return impresos
+

@@ -1,4 +1,8 @@
+from .avisos import AjustesAvisos, Aviso
+from .calendario import Plazo, Prorroga
+from .cuentas import Perfil
 from .documentos import Documento, Observacion, Transicion, VersionDocumento
+from .dossier import Dossier
 from .organizacion import Centro, Ciclo, GobiernoRegional, Region, Servicio
 from .roles import (
     CentroGroupObjectPermission,
@@ -9,8 +13,16 @@ from .roles import (
     ServicioGroupObjectPermission,
     ServicioUserObjectPermission,
 )
+from .subrogancia import Subrogancia
 
 __all__ = [
+    "AjustesAvisos",
+    "Aviso",
+    "Dossier",
+    "Perfil",
+    "Plazo",
+    "Prorroga",
+    "Subrogancia",
     "Centro",
     "CentroGroupObjectPermission",
     "CentroUserObjectPermission",

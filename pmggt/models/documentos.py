@@ -129,6 +129,14 @@ class Transicion(Inmutable):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     fecha = models.DateTimeField(auto_now_add=True)
     comentario = models.TextField(blank=True)
+    # Set when the actor acted as the Jefe/a's substitute: records say «por subrogancia de …».
+    subrogancia = models.ForeignKey(
+        "Subrogancia",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transiciones",
+    )
     # Approving or visar a version does not resolve the observaciones still open on it: they
     # are carried into the next step (and a later Borrador), and the transition records which.
     # Written once, when the transition is registered (pmggt.workflow).

@@ -115,10 +115,7 @@ class Centro(models.Model):
 
 class Ciclo(models.Model):
     anio = models.PositiveSmallIntegerField("año", unique=True)
-    plazo_etapa1 = models.DateField("plazo Etapa I", null=True, blank=True)
-    plazo_etapa2 = models.DateField("plazo Etapa II", null=True, blank=True)
-    plazo_etapa3 = models.DateField("plazo Etapa III", null=True, blank=True)
-    plazo_etapa4 = models.DateField("plazo Etapa IV", null=True, blank=True)
+    # Deadlines: pmggt.models.calendario.Plazo (per stage and reporting period).
     abierto = models.BooleanField(
         default=True, help_text="Solo en ciclos abiertos se pueden crear documentos."
     )
@@ -131,6 +128,3 @@ class Ciclo(models.Model):
 
     def __str__(self):
         return f"Ciclo {self.anio}"
-
-    def plazo(self, etapa: int):
-        return getattr(self, f"plazo_etapa{etapa}")

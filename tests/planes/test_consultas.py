@@ -17,7 +17,7 @@ from pmggt.models import Centro
 from tests.fabricas import RegionFactory
 from tests.planes.fabricas import crear_plan
 
-MAXIMO = 20
+MAXIMO = 21  # 20 + the stage deadline (pmggt.calendario) on the document page
 PAGINAS = [
     ("pmggt:documento", ()),
     ("planes:objetivos", ()),

@@ -475,6 +475,31 @@ OBS = {
 }
 LECTURA = tabla({p: 200 for p in INTERNOS})
 
+# --- calendario (issue 11): its own block, edited only by that work ---
+CASOS_CALENDARIO = [
+    Caso("pmggt:calendario", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}, estado=None),
+]
+
+# --- avisos (issue 11): its own block, edited only by that work ---
+CASOS_AVISOS = [
+    Caso("pmggt:avisos", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}, estado=None),
+]
+
+# --- tablero (issue 11): its own block, edited only by that work ---
+CASOS_TABLERO = [
+    Caso("pmggt:tablero", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}, estado=None),
+]
+
+# --- subrogancia (issue 11): its own block, edited only by that work ---
+CASOS_SUBROGANCIA = []
+
+# --- dossier (issue 11): its own block, edited only by that work ---
+CASOS_DOSSIER = []
+
+# --- claveunica (issue 11): its own block, edited only by that work ---
+CASOS_CLAVEUNICA = []
+
+
 CASOS = [
     Caso("pmggt:mis_pendientes", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}),
     Caso("pmggt:documento_lista", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}),
@@ -590,6 +615,12 @@ CASOS = [
     ),
     *CASOS_DIAGNOSTICO,
     *CASOS_PLANES,
+    *CASOS_CALENDARIO,
+    *CASOS_AVISOS,
+    *CASOS_TABLERO,
+    *CASOS_SUBROGANCIA,
+    *CASOS_DOSSIER,
+    *CASOS_CLAVEUNICA,
     Caso("login", {p: 302 for p in PERSONAS} | {"anonimo": 200}, estado=None),
     Caso("logout", {p: 302 for p in TODOS}, metodo="post", estado=None),
     # Password reset by e-mail: public pages (the flow itself: tests/pmggt/test_cuentas.py).
