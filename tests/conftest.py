@@ -514,4 +514,3 @@ def pdf_simulado(monkeypatch):
 
     monkeypatch.setattr(RENDERIZADOR, renderizar)
     return impresos
-
