@@ -7,6 +7,7 @@ a demo-only tool, the one place where documents and their history are deleted.
 import json
 import shutil
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 from axes.models import AccessAttempt
@@ -18,9 +19,20 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete
 
+from . import calendario as calendario_mod
 from . import etapas, services
 from .historia import actuando_como
-from .models import Centro, Ciclo, Documento, GobiernoRegional, GrupoRol, Region, Servicio
+from .models import (
+    Centro,
+    Ciclo,
+    Documento,
+    GobiernoRegional,
+    GrupoRol,
+    Plazo,
+    Prorroga,
+    Region,
+    Servicio,
+)
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CLAVE_DEMO = "demo-pmggt"
@@ -158,6 +170,7 @@ def cargar_demo(*, actor=None, restablecer=False) -> dict:
                 services.rol_asignar(
                     usuario=usuario, tipo=tipo, objeto=_objeto_rol(tipo, referencia)
                 )
+        _cargar_calendario(datos.get("calendario"), admin, restablecer=restablecer)
     # Each stage loads its own demo documents (from its part of demo.json).
     creados = [creado for etapa in etapas.todas() if etapa.demo for creado in etapa.demo(datos)]
     return {
@@ -165,6 +178,45 @@ def cargar_demo(*, actor=None, restablecer=False) -> dict:
         "usuarios": User.objects.count(),
         "documentos": creados,
     }
+
+
+def _cargar_calendario(calendario: dict | None, admin, *, restablecer: bool) -> None:
+    """The demo Ciclo's deadlines, in days from the day the demo is loaded, so that countdowns,
+    reminders and the dashboard show real states. Written on the first load (the Ciclo has no
+    deadline yet) and put back by ``--reiniciar`` (only what differs is saved, like the rest of
+    the demo); otherwise left as the administrator set them: deadlines never move by
+    themselves."""
+    if not calendario:
+        return
+    ciclo = Ciclo.objects.get(anio=calendario["anio"])
+    if ciclo.plazos.exists() and not restablecer:
+        return
+    hoy = calendario_mod.hoy()
+    deseados = {(int(e), 0): ("", dias) for e, dias in calendario["etapas"].items()}
+    for n, periodo in enumerate(calendario.get("periodos_etapa3", []), 1):
+        deseados[(3, n)] = (periodo["nombre"], periodo["dias"])
+    existentes = {(p.etapa, p.periodo): p for p in ciclo.plazos.all()}
+    for clave, plazo in existentes.items():
+        if clave not in deseados:
+            plazo.delete()
+    plazos = {}
+    for (etapa, periodo), (nombre, dias) in deseados.items():
+        plazo = existentes.get((etapa, periodo)) or Plazo(ciclo=ciclo, etapa=etapa, periodo=periodo)
+        guardar_si_cambia(plazo, nombre=nombre, vence=hoy + timedelta(days=dias))
+        plazos[etapa, periodo] = plazo
+    queridas = set()
+    for p in calendario.get("prorrogas", []):
+        plazo = plazos[p["etapa"], 0]
+        servicio = Servicio.objects.get(sigla=p["servicio"])
+        prorroga = Prorroga.objects.filter(plazo=plazo, servicio=servicio).first() or Prorroga(
+            plazo=plazo, servicio=servicio, otorgada_por=admin
+        )
+        guardar_si_cambia(
+            prorroga, vence=plazo.vence + timedelta(days=p["dias"]), motivo=p["motivo"]
+        )
+        queridas.add(prorroga.pk)
+    for prorroga in Prorroga.objects.filter(plazo__ciclo=ciclo).exclude(pk__in=queridas):
+        prorroga.delete()
 
 
 # -- Back to the starting state (demo databases only) -------------------------------------------
