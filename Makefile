@@ -54,6 +54,14 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	BENCH_PYTHON=$(BIN)/python bash bench/correr.sh
 
+# A Celery worker for the demo's database through a local Redis (docs/despliegue.md, «Pila de
+# producción»); run `make demo` with the same CELERY_BROKER_URL so its tasks go to the queue.
+# Without a broker (plain `make demo`) tasks run in the web process and no worker is needed.
+.PHONY: worker
+worker: $(STAMP)
+	DEBUG=1 CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/1} \
+	  $(BIN)/celery -A pmggt worker -l info --concurrency 2
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -173,6 +173,10 @@ def cargar_demo(*, actor=None, restablecer=False) -> dict:
         _cargar_calendario(datos.get("calendario"), admin, restablecer=restablecer)
     # Each stage loads its own demo documents (from its part of demo.json).
     creados = [creado for etapa in etapas.todas() if etapa.demo for creado in etapa.demo(datos)]
+    # Today's reminders, as the daily task would record them (in-app; no e-mail while loading).
+    from . import recordatorios
+
+    recordatorios.calcular()
     return {
         "regiones": Region.objects.count(),
         "usuarios": User.objects.count(),

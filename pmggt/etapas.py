@@ -16,7 +16,8 @@ interface, so the core imports no stage app. A new stage declares:
 - its reports and exports (``informes``), served by one download view and one command;
 - its demo content (``demo``) and when a visado document may be reopened
   (``puede_solicitar_modificacion``);
-- how to bulk-build its content for the national-scale data set (``escala``).
+- how to bulk-build its content for the national-scale data set (``escala``);
+- the attachments the auditor's dossier includes (``adjuntos``).
 """
 
 import hashlib
@@ -134,6 +135,10 @@ class EtapaDef:
     # Documento rows already saved, with when each version was sent) and aleatorio a seeded
     # random.Random. Each content is exactly what ``contenido`` returns at that time.
     escala: Callable | None = None
+    # The attachments of a document for the auditor's dossier (``pmggt.dossier``):
+    # ``adjuntos(documento, version)`` -> [(file name, bytes)] of that visado version, in a
+    # fixed order (None: the stage has none; the dossier's index says «Sin adjuntos»).
+    adjuntos: Callable | None = None
 
     def informe(self, nombre: str) -> Informe | None:
         return next((i for i in self.informes if i.nombre == nombre), None)

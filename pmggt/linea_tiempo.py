@@ -94,6 +94,14 @@ _FRASES = {
 }
 
 
+def _subrogancia(transicion) -> str:
+    """«, por subrogancia de <titular>» of a step taken by the Jefe/a's substitute."""
+    from .subrogancia import por_subrogancia
+
+    texto = por_subrogancia(transicion)
+    return f", {texto}" if texto else ""
+
+
 def linea_de_tiempo(
     documento: Documento, transiciones=None, observaciones=None, *, con_ediciones: bool = True
 ) -> list[Evento]:
@@ -101,7 +109,9 @@ def linea_de_tiempo(
     page already read (else they are read here); ``con_ediciones``: include the content's edits,
     read from its history (one query per history table)."""
     if transiciones is None:
-        transiciones = Transicion.objects.filter(documento=documento).select_related("actor")
+        transiciones = Transicion.objects.filter(documento=documento).select_related(
+            "actor", "subrogancia__titular"
+        )
     if observaciones is None:
         observaciones = Observacion.objects.filter(documento=documento).select_related(
             "autor", "resuelta_por"
@@ -112,7 +122,7 @@ def linea_de_tiempo(
             t.actor,
             "transicion",
             # « con N observaciones abiertas»: what an approval or V°B° carried (helper c).
-            _FRASES[t.accion].format(v=t.version) + workflow.con_abiertas(t),
+            _FRASES[t.accion].format(v=t.version) + workflow.con_abiertas(t) + _subrogancia(t),
             t.comentario,
             t.accion,
         )

@@ -47,6 +47,18 @@ def destinatarios(transicion: Transicion) -> list[str]:
         .values_list("email", flat=True)
         .distinct()
     )
+    if transicion.accion == Accion.ENVIAR:
+        # The Jefe/a's substitutes in force (pmggt.subrogancia) act on it too: same query.
+        from .subrogancia import vigentes
+
+        usuarios = usuarios.union(
+            vigentes([servicio_id])
+            .filter(subrogante__is_active=True)
+            .exclude(subrogante__email="")
+            .exclude(subrogante_id=transicion.actor_id)
+            .values_list("subrogante__email", flat=True)
+            .order_by()
+        )
     return sorted(set(usuarios))
 
 
@@ -72,6 +84,13 @@ def transicion_registrada(transicion: Transicion) -> None:
             f"[PMG-GT] {documento.servicio.sigla} {documento.titulo}: {ASUNTOS[transicion.accion]}"
         )
         cuerpo = render_to_string("pmggt/correo_transicion.txt", contexto)
+        # The same news in the app (pmggt.avisos), already marked mailed: not in the digest.
+        try:
+            from . import avisos
+
+            avisos.de_transicion(transicion, para, asunto)
+        except Exception:
+            logger.exception("No se pudo registrar el aviso de la transición %s", transicion.pk)
         try:
             send_mass_mail(
                 [(asunto, cuerpo, settings.DEFAULT_FROM_EMAIL, [correo]) for correo in para]

@@ -11,8 +11,10 @@ those ids; none asks the permission tables again.
 
 from django.contrib.auth.models import Permission, User
 from django.db.models import CharField, IntegerField, Q, Value
+from django.db.models.functions import Cast
 
-from .models import Centro, Documento, GobiernoRegional, Servicio
+from . import calendario
+from .models import Centro, Documento, GobiernoRegional, Servicio, Subrogancia
 from .models.roles import (
     CentroGroupObjectPermission,
     CentroUserObjectPermission,
@@ -39,6 +41,15 @@ _TABLAS = (
     (GoreUserObjectPermission, "user", GobiernoRegional._meta.label),
     (GoreGroupObjectPermission, "group__user", GobiernoRegional._meta.label),
 )
+
+
+# Subrogancia (pmggt.subrogancia): while one is in force its subrogante holds the Jefe/a's grants
+# on that Servicio. Its union part yields (_SUBROGANCIA, servicio id as text, subrogancia id);
+# ``concedidos`` turns each row into these Servicio grants and keeps, under
+# (_SUBROGANCIA, _POR_SUBROGANCIA), the Servicios whose approval the user holds only by it.
+_SUBROGANCIA = "subrogancia"
+_POR_SUBROGANCIA = "servicios"
+CODENAMES_JEFE = ("ver_documentos", "aprobar_documentos")  # services.PERMISOS_ROL[JEFE]
 
 
 def _activo(usuario) -> bool:
@@ -80,11 +91,50 @@ def concedidos(usuario) -> dict[tuple[str, str], frozenset[int]]:
         .order_by()
     )
     partes = [filas(*tabla) for tabla in _TABLAS]
+    # Subrogancias in force today (``hasta`` inclusive, not revoked): the date is in the query,
+    # so one ends by itself. Same query (one more part of the union).
+    hoy = calendario.hoy()
+    partes.append(
+        Subrogancia.objects.filter(
+            subrogante_id=usuario.pk, desde__lte=hoy, hasta__gte=hoy, revocada_en__isnull=True
+        )
+        .annotate(
+            _t=Value(_SUBROGANCIA, output_field=CharField()),
+            _c=Cast("servicio_id", output_field=CharField()),
+        )
+        .values_list("_t", "_c", "pk")
+        .order_by()
+    )
     ids: dict[tuple[str, str], set[int]] = {}
+    subrogadas: dict[int, int] = {}  # servicio id -> subrogancia id
     for etiqueta, codename, pk in globales.union(*partes, all=True):
-        ids.setdefault((etiqueta, codename), set()).add(pk)
+        if etiqueta == _SUBROGANCIA:
+            subrogadas.setdefault(int(codename), pk)
+        else:
+            ids.setdefault((etiqueta, codename), set()).add(pk)
+    servicio = Servicio._meta.label
+    propias = set(ids.get((servicio, "aprobar_documentos"), ()))
+    for servicio_id, subrogancia_id in subrogadas.items():
+        for codename in CODENAMES_JEFE:
+            ids.setdefault((servicio, codename), set()).add(servicio_id)
+        if servicio_id not in propias:  # holding the role directly is not «por subrogancia»
+            ids.setdefault((_SUBROGANCIA, _POR_SUBROGANCIA), set()).add(servicio_id)
+            ids[(_SUBROGANCIA, str(servicio_id))] = {subrogancia_id}
     cache = usuario.__dict__[_CACHE] = {clave: frozenset(v) for clave, v in ids.items()}
     return cache
+
+
+def servicios_por_subrogancia(usuario) -> frozenset[int]:
+    """Servicios whose Jefe/a grants this user holds today only through a subrogancia."""
+    return concedidos(usuario).get((_SUBROGANCIA, _POR_SUBROGANCIA), frozenset())
+
+
+def subrogancia_en(usuario, servicio) -> int | None:
+    """The id of the subrogancia through which this user acts as Jefe/a of this Servicio today
+    (None: none, or the user holds the role directly)."""
+    servicio_id = getattr(servicio, "pk", servicio)
+    ids = concedidos(usuario).get((_SUBROGANCIA, str(servicio_id)))
+    return next(iter(ids)) if ids else None
 
 
 def olvidar(usuario) -> None:

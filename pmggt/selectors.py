@@ -123,12 +123,17 @@ COLUMNAS_FILA = (
     "version_visada",
     "estado_desde",
     "observaciones_pendientes",
+    # The deadline's keys and when the stage was done (pmggt.calendario: the «Plazo» column).
+    "ciclo_id",
+    "visado_primero",
 )
 
 
 def filas(documentos):
     """A list's documents (from the selectors below) as dicts of ``COLUMNAS_FILA`` only."""
-    return documentos.values(*COLUMNAS_FILA)
+    from .calendario import primera_visacion
+
+    return documentos.annotate(visado_primero=primera_visacion()).values(*COLUMNAS_FILA)
 
 
 def resumir(filas, usuario):

@@ -314,7 +314,83 @@ LOGGING = {
 }
 
 # --- Background tasks: Celery (pmggt.tareas; docs/despliegue.md) ---------------------------------
-# (filled in by the task-queue work of issue 11)
+# With a broker (production: Redis, e.g. redis://127.0.0.1:6379/1) tasks go to the workers
+# (`celery -A pmggt worker`, on any number of machines); without one (the demo, development,
+# tests) they run in-process as they are enqueued, so nothing else needs to be running.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+# No result backend: a task's state lives in our models (Dossier.estado, Aviso, …).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+# A task is acknowledged when it ends, so a worker that dies mid-task leaves it for another
+# (tasks are idempotent); each worker process takes one task at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Time limits (seconds): soft, the task records its error and stops; hard, the process is killed.
+CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", str(30 * 60)))
+CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", str(35 * 60)))
+# With acks_late, Redis hands an unacknowledged task to another worker after this many seconds:
+# above the hard time limit, so a long task is never run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60}
+# `celery -A pmggt beat`: the daily reminders at 07:00, Chilean time (or, instead of beat,
+# a cron line with `manage.py enviar_recordatorios`).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "recordatorios-diarios": {
+        "task": "pmggt.tareas.recordatorios_diarios",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # --- Sign-in with ClaveÚnica: OpenID Connect (pmggt.claveunica; docs/despliegue.md) ----------
-# (filled in by the ClaveÚnica work of issue 11)
+# Off by default. On, the login page offers «Ingresar con ClaveÚnica» next to the password form
+# and /oidc/ answers (pmggt.urls); the person is found by the RUN ClaveÚnica certifies
+# (Perfil.run, registered by the administrator), never created. Off, nothing of OIDC is loaded.
+PMGGT_CLAVEUNICA = env_bool("PMGGT_CLAVEUNICA", False)
+if PMGGT_CLAVEUNICA:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    # After the password backend; django-axes stays first.
+    AUTHENTICATION_BACKENDS.insert(
+        AUTHENTICATION_BACKENDS.index("pmggt.autenticacion.Autenticacion") + 1,
+        "pmggt.claveunica.Backend",
+    )
+    OIDC_RP_CLIENT_ID = env("CLAVEUNICA_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = env("CLAVEUNICA_CLIENT_SECRET")
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "PMGGT_CLAVEUNICA=1 requiere CLAVEUNICA_CLIENT_ID y CLAVEUNICA_CLIENT_SECRET, las "
+            "credenciales que entrega ClaveÚnica (docs/despliegue.md, «ClaveÚnica»)."
+        )
+    _claveunica = env("CLAVEUNICA_URL", "https://accounts.claveunica.gob.cl/openid").rstrip("/")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env("CLAVEUNICA_URL_AUTORIZACION", f"{_claveunica}/authorize/")
+    OIDC_OP_TOKEN_ENDPOINT = env("CLAVEUNICA_URL_TOKEN", f"{_claveunica}/token/")
+    OIDC_OP_USER_ENDPOINT = env("CLAVEUNICA_URL_USERINFO", f"{_claveunica}/userinfo/")
+    OIDC_RP_SIGN_ALGO = env("CLAVEUNICA_ALGORITMO", "RS256")
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
+        OIDC_OP_JWKS_ENDPOINT = env("CLAVEUNICA_URL_JWKS", f"{_claveunica}/jwks")
+    # With it set, an id_token from another issuer (its «iss») is refused.
+    PMGGT_CLAVEUNICA_EMISOR = env("CLAVEUNICA_EMISOR")
+    OIDC_RP_SCOPES = "openid run name"
+    OIDC_USE_NONCE = True
+    OIDC_STATE_SIZE = 32
+    OIDC_NONCE_SIZE = 32
+    OIDC_USE_PKCE = env_bool("CLAVEUNICA_PKCE", False)
+    # Seconds between «Ingresar con ClaveÚnica» and the return from ClaveÚnica.
+    PMGGT_CLAVEUNICA_VIGENCIA = int(env("CLAVEUNICA_VIGENCIA", "600"))
+    OIDC_TIMEOUT = float(env("CLAVEUNICA_TIMEOUT", "10"))
+    OIDC_CREATE_USER = False
+    # Logout is local (LOGOUT_REDIRECT_URL): no token of ClaveÚnica is kept in the session.
+    OIDC_STORE_ACCESS_TOKEN = False
+    OIDC_STORE_ID_TOKEN = False
+    OIDC_CALLBACK_CLASS = "pmggt.claveunica.Callback"
+    # Success lands on LOGIN_REDIRECT_URL (or the page asked for); failure on the login page.
+    LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
@@ -112,3 +113,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages without a <link rel=icon> (the admin site).
     path("favicon.ico", Favicon.as_view()),
 ]
+
+# Sign-in with ClaveÚnica (pmggt.claveunica): /oidc/authenticate/, /oidc/callback/, only when on.
+if settings.PMGGT_CLAVEUNICA:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

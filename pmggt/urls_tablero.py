@@ -5,5 +5,6 @@ from django.urls import path
 from . import views_tablero
 
 urlpatterns = [
-    path("", views_tablero.tablero, name="tablero"),
+    # ?formato=xlsx: every filtered row as an Excel workbook, same filters.
+    path("", views_tablero.tablero_vista, name="tablero"),
 ]

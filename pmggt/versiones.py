@@ -5,15 +5,45 @@ A later stage never imports an earlier stage's models: it reads the earlier stag
 canonical content (the JSON frozen by ``workflow.enviar``) through ``contenido_visado``.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from . import etapas
 from .models import Documento, VersionDocumento
 
 Estado = Documento.Estado
 
+# Set by ``registro_visado()``: readers of the whole document read the visado record.
+_REGISTRO_VISADO: ContextVar[bool] = ContextVar("pmggt_registro_visado", default=False)
+
+
+class SinVersionVisada(LookupError):
+    """The visado record was asked of a document that has no visado version."""
+
+
+@contextmanager
+def registro_visado():
+    """Within it, every report and export of a reader of the whole document (the Servicio's
+    people, the command line) prints the last visado version, the official record, never the
+    live draft or a version under review, also while a modification is in progress: the
+    auditor's dossier (``pmggt.dossier``). A GORE already reads only that version. A document
+    without a visado version raises ``SinVersionVisada``. Per thread and task (a ContextVar)."""
+    marca = _REGISTRO_VISADO.set(True)
+    try:
+        yield
+    finally:
+        _REGISTRO_VISADO.reset(marca)
+
 
 def contenido_publicado(documento: Documento) -> tuple[dict, VersionDocumento | None]:
     """(content, version) that reports and exports show: the live content (version None)
-    while in Borrador, otherwise the frozen content of the version under review or visado."""
+    while in Borrador, otherwise the frozen content of the version under review or visado
+    (within ``registro_visado()``: always the last visado version)."""
+    if _REGISTRO_VISADO.get():
+        version = version_visada(documento)
+        if version is None:
+            raise SinVersionVisada(f"{documento} no tiene una versión visada.")
+        return version.contenido, version
     if documento.estado != Estado.BORRADOR and documento.version_actual:
         version = VersionDocumento.objects.get(documento=documento, numero=documento.version_actual)
         return version.contenido, version

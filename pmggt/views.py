@@ -323,7 +323,12 @@ def documento_accion(request, pk, accion):
     if accion not in workflow.acciones_disponibles(doc, request.user):
         reglas = workflow.REGLAS[accion]
         if not any(permisos.tiene(request.user, r.permiso, doc.servicio) for r in reglas):
-            raise PermissionDenied("No tiene permiso para esta acción.")
+            # A former (or future) subrogante learns why: «Su subrogancia de … terminó el …».
+            motivo = next(
+                filter(None, (workflow.motivo_subrogancia(request.user, r, doc) for r in reglas)),
+                None,
+            )
+            raise PermissionDenied(motivo or "No tiene permiso para esta acción.")
     usuario = request.user
     kwargs = {"documento": doc, "actor": usuario}
     if accion == Accion.ENVIAR:

@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from . import etapas, gore
+from . import calendario, etapas, gore
 from .models import Ciclo, Documento, GobiernoRegional
 from .widgets import acelerar
 
@@ -77,9 +77,12 @@ def mi_region(request):
     documentos = filtro.filtrar(
         gore.documentos_visados(GobiernoRegional.objects.filter(pk__in=[g.pk for g in gores]))
     )
+    # When each was first visado: its «Plazo» cell says whether it was on time.
+    documentos = documentos.annotate(visado_primero=calendario.primera_visacion())
     pagina = Paginator(documentos, POR_PAGINA).get_page(request.GET.get("pagina"))
     suyas = {g.region.codigo for g in gores}
     filas = list(pagina.object_list)
+    calendario.anotar_documentos(filas)  # every row's deadline in one query
     centros = gore.regiones_de_centros({d.servicio_id for d in filas}, [g.region_id for g in gores])
     for documento in filas:
         servicio = documento.servicio

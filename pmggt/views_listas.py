@@ -24,12 +24,13 @@ from openpyxl.styles import NamedStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import etapas, selectors
+from . import calendario, etapas, selectors
 from .forms import FiltroDocumentosForm
 from .informes import TIPOS, Archivo
 from .informes import excel as xl
 from .informes.views import respuesta_archivo
 from .models import Ciclo, Documento
+from .tablero import resumen_inicio
 from .widgets import acelerar, escapar
 
 POR_PAGINA = 25  # rows of a list page
@@ -61,6 +62,7 @@ COLUMNAS_DOCUMENTOS = [
     ("Versión", None, None),
     ("Observaciones abiertas", None, None),
     ("En este estado desde", "fecha", "fecha"),
+    ("Plazo", None, None),  # pmggt.calendario: the effective deadline and its countdown
 ]
 COLUMNAS_NO_INICIADOS = [
     ("Servicio", "servicio", "servicio"),
@@ -112,7 +114,10 @@ def _cabecera(columnas):
 
 # Mis pendientes' headers never change: written once.
 CABECERA_DOCUMENTOS = _cabecera(_columnas(COLUMNAS_DOCUMENTOS))
-_COLUMNAS_NO_INICIADOS_ACCION = _columnas(COLUMNAS_NO_INICIADOS) + [{"titulo": "Acción"}]
+_COLUMNAS_NO_INICIADOS_ACCION = _columnas(COLUMNAS_NO_INICIADOS) + [
+    {"titulo": "Acción"},
+    {"titulo": "Plazo"},
+]
 CABECERA_NO_INICIADOS = _cabecera(_COLUMNAS_NO_INICIADOS_ACCION)
 
 
@@ -235,7 +240,9 @@ def _html_documentos(filas):
             f'<tr><td>{escapar(fila["servicio__nombre"])} <small class="text-muted">'
             f"({escapar(fila['servicio__sigla'])})</small></td><td>{anio}</td><td>{etapa}</td>"
             f"<td>{_PILDORAS.get(fila['estado']) or _pildora(fila['estado'])}</td>"
-            f"<td>{version}</td><td>{abiertas}</td><td><small>{desde}</small></td></tr>\n"
+            f"<td>{version}</td><td>{abiertas}</td><td><small>{desde}</small></td>"
+            f'<td class="celda-plazo">'
+            f"{calendario.html_vence(fila.get('vencimiento'), con_fecha=True)}</td></tr>\n"
         )
     return mark_safe("".join(partes))  # every value escaped or an int, above
 
@@ -273,7 +280,8 @@ def _html_partes(partes) -> str:
 
 FILA_NO_INICIADO = (
     '<tr><td>{} <small class="text-muted">({})</small></td><td>{}</td><td>{}</td>'
-    '<td><span class="estado estado-no_iniciado">No iniciado</span></td><td>{}</td></tr>\n'
+    '<td><span class="estado estado-no_iniciado">No iniciado</span></td><td>{}</td>'
+    '<td class="celda-plazo">{}</td></tr>\n'
 )
 FORMULARIO_INICIAR = (
     '<form method="post" action="{}" class="d-inline">'
@@ -286,9 +294,11 @@ FORMULARIO_INICIAR = (
 )
 
 
-def _html_no_iniciados(request, filas):
+def _html_no_iniciados(request, filas, vencimientos=None):
     """The body rows of a «No iniciado» table (``selectors.NoIniciado``), with the Encargado/a
-    GT's «Iniciar …» form where she may start the document now."""
+    GT's «Iniciar …» form where she may start the document now; ``vencimientos``: their
+    countdowns (``calendario.anotar_filas``)."""
+    vencimientos = vencimientos or {}
     token = url = None
     celdas = []
     for fila in filas:
@@ -307,7 +317,9 @@ def _html_no_iniciados(request, filas):
                 fila.anio,
                 fila.sigla,
             )
-        celdas.append((fila.nombre, fila.sigla, fila.anio, fila.etapa.titulo, accion))
+        plazo = vencimientos.get((fila.servicio_id, fila.ciclo_id, fila.etapa.numero))
+        plazo = mark_safe(calendario.html_vence(plazo, con_fecha=True))  # escaped there
+        celdas.append((fila.nombre, fila.sigla, fila.anio, fila.etapa.titulo, accion, plazo))
     return format_html_join("", FILA_NO_INICIADO, celdas)
 
 
@@ -346,6 +358,10 @@ def mis_pendientes(request):
             solo_iniciables=True,
         ).order_by("-anio", "etapa_num", "nombre", "sigla", "id")
     no_iniciados = _no_iniciados(paginador.get_page(request.GET.get("pagina_no_iniciados")))
+    # Every row's deadline, in one query (pmggt.calendario).
+    plazos_no_iniciados = calendario.anotar_filas(
+        [*pendientes, *seguidos.object_list], no_iniciados.object_list
+    )
     return render(
         request,
         "pmggt/mis_pendientes.html",
@@ -354,7 +370,9 @@ def mis_pendientes(request):
             "seguidos": seguidos,
             "filas_seguidos": _html_documentos(seguidos.object_list),
             "no_iniciados": no_iniciados,
-            "filas_no_iniciados": _html_no_iniciados(request, no_iniciados.object_list),
+            "filas_no_iniciados": _html_no_iniciados(
+                request, no_iniciados.object_list, plazos_no_iniciados
+            ),
             "consulta_seguidos": _consulta(request, "pagina"),
             "consulta_no_iniciados": _consulta(request, "pagina_no_iniciados"),
             "columnas": COLUMNAS_DOCUMENTOS,
@@ -363,6 +381,8 @@ def mis_pendientes(request):
             "cabecera_no_iniciados": CABECERA_NO_INICIADOS,
             # The badge is the list above: no second count.
             "num_pendientes": len(pendientes),
+            # The administrator's summary (pmggt/_inicio_administrador.html): lazy, 3 queries.
+            "resumen_administrador": resumen_inicio,
         },
     )
 
@@ -385,16 +405,18 @@ def documento_lista(request):
         return _excel(request, filtro, filas)
     if filtro.no_iniciado:
         pagina = _no_iniciados(_pagina(request, filas))
-        cuerpo = _html_no_iniciados(request, pagina.object_list)
+        plazos = calendario.anotar_filas([], pagina.object_list)  # one query (pmggt.calendario)
+        cuerpo = _html_no_iniciados(request, pagina.object_list, plazos)
     else:
         pagina = _pagina_documentos(request, filas, request.user)
+        calendario.anotar_filas(pagina.object_list)  # one query (pmggt.calendario)
         cuerpo = _html_documentos(pagina.object_list)
     consulta = _consulta(request, "pagina", "formato")
     columnas = _columnas(
         COLUMNAS_NO_INICIADOS if filtro.no_iniciado else COLUMNAS_DOCUMENTOS,
         filtro.orden_elegido,
         _consulta(request, "pagina", "formato", "orden"),
-    ) + ([{"titulo": "Acción"}] if filtro.no_iniciado else [])
+    ) + ([{"titulo": "Acción"}, {"titulo": "Plazo"}] if filtro.no_iniciado else [])
     return render(
         request,
         "pmggt/documento_lista.html",
@@ -425,6 +447,8 @@ COLUMNAS_EXCEL = [
     ("Observaciones abiertas", 14),
     ("En este estado desde", 17),
     ("Enlace", 45),
+    ("Plazo", 12),  # the effective deadline (the Servicio's extension, if any)
+    ("Vence", 30),  # its countdown on the day of the download (pmggt.calendario)
 ]
 ESTILO_NUMERO = xl.ESTILO_ID  # bordered, wrapped, general format (numbers stay numbers)
 ESTILO_FECHA = "PMG-GT fecha"
@@ -438,6 +462,8 @@ ESTILOS_EXCEL = [
     ESTILO_NUMERO,
     ESTILO_NUMERO,
     ESTILO_FECHA,
+    xl.ESTILO_TEXTO,
+    "PMG-GT día",
     xl.ESTILO_TEXTO,
 ]
 
@@ -453,15 +479,37 @@ def _libro_solo_escritura() -> Workbook:
             number_format="DD-MM-YYYY HH:MM",
         )
     )
+    wb.add_named_style(
+        NamedStyle(
+            name="PMG-GT día", alignment=xl.AJUSTE, border=xl.BORDE, number_format="DD-MM-YYYY"
+        )
+    )
     return wb
 
 
 _celda = xl.celda
 
 
-def _fila_documento(fila, url) -> list:
-    """A ``selectors.resumir`` row; ``url(pk)``: the document's absolute address."""
+def _plazo_excel(v) -> list:
+    """The «Plazo» and «Vence» cells of a countdown (``calendario.Vencimiento`` or None)."""
+    if v is None:
+        return [None, "Sin plazo"]
+    texto = v.texto + (f" (prórroga al {calendario.fecha(v.prorroga)})" if v.prorroga else "")
+    return [v.vence, texto]
+
+
+def _fila_documento(fila, url, plazos=None, hoy=None) -> list:
+    """A ``selectors.resumir`` row; ``url(pk)``: the document's absolute address; ``plazos``:
+    every deadline (``calendario.tabla_plazos``)."""
     interno = fila["interno"]
+    v = None
+    if plazos is not None:
+        v = calendario.vencimiento(
+            plazos.de(fila["servicio_id"], fila["ciclo_id"], fila["etapa"]),
+            visado=fila["version_visada"] is not None,
+            visado_el=fila["visado_primero"],
+            hoy_=hoy,
+        )
     return [
         fila["servicio__nombre"],
         fila["servicio__sigla"],
@@ -474,10 +522,16 @@ def _fila_documento(fila, url) -> list:
         fila["observaciones_pendientes"] if interno else None,
         timezone.localtime(fila["estado_desde"]).replace(tzinfo=None),
         url(fila["pk"]) if fila["puede_abrir"] else "",
+        *_plazo_excel(v),
     ]
 
 
-def _fila_no_iniciado(fila) -> list:
+def _fila_no_iniciado(fila, plazos=None, hoy=None) -> list:
+    v = None
+    if plazos is not None:
+        v = calendario.vencimiento(
+            plazos.de(fila.servicio_id, fila.ciclo_id, fila.etapa.numero), hoy_=hoy
+        )
     return [
         fila.nombre,
         fila.sigla,
@@ -489,6 +543,7 @@ def _fila_no_iniciado(fila) -> list:
         None,
         None,
         "",
+        *_plazo_excel(v),
     ]
 
 
@@ -526,14 +581,17 @@ def _excel(request, filtro, filas):
     ws.append(encabezados)
 
     ultima = xl.FILA_ENCABEZADO
+    # The rows stream: every deadline with its extensions, read at once (one query).
+    plazos, hoy = calendario.tabla_plazos(), calendario.hoy()
     if filtro.no_iniciado:
         valores = (
-            _fila_no_iniciado(selectors.NoIniciado.de(f)) for f in filas.iterator(chunk_size=500)
+            _fila_no_iniciado(selectors.NoIniciado.de(f), plazos, hoy)
+            for f in filas.iterator(chunk_size=500)
         )
     else:
         url = _url_por_pk("pmggt:documento", request)
         valores = (
-            _fila_documento(f, url)
+            _fila_documento(f, url, plazos, hoy)
             for f in selectors.resumir(selectors.filas(filas).iterator(chunk_size=500), usuario)
         )
     for fila in valores:

@@ -86,7 +86,8 @@ def transiciones_de(documento: Documento) -> list[Transicion]:
     if cache is None:
         cache = documento.__dict__[_TRANSICIONES] = list(
             Transicion.objects.filter(documento_id=documento.pk)
-            .select_related("actor")
+            # «por subrogancia de …» (pmggt.subrogancia.por_subrogancia): same query.
+            .select_related("actor", "subrogancia__titular")
             # How many open observaciones each approval or V°B° carried (same query).
             .annotate(n_arrastradas=Count("arrastradas"))
             .order_by("fecha", "pk")
@@ -207,7 +208,10 @@ def _transicionar(
             f"«{doc.get_estado_display()}»."
         )
     if not permisos.tiene(actor, regla.permiso, doc.servicio):
-        raise SinPermiso("No tiene permiso para realizar esta acción sobre el documento.")
+        raise SinPermiso(
+            motivo_subrogancia(actor, regla, doc)
+            or "No tiene permiso para realizar esta acción sobre el documento."
+        )
     if accion in ACCIONES_SOBRE_VERSION and version != doc.version_actual:
         raise VersionObsoleta(
             f"La versión {version} ya no es la vigente: el documento está en la versión "
@@ -232,7 +236,38 @@ def _transicionar(
         version=doc.version_actual,
         actor=actor,
         comentario=comentario.strip(),
+        subrogancia=_subrogancia_de(actor, regla, doc),
     )
+
+
+def _subrogancia_de(actor, regla: Regla, doc: Documento):
+    """The subrogancia through which the actor takes a Jefe/a's step (None: their own role)."""
+    if regla.permiso != "aprobar_documentos":
+        return None
+    pk = permisos.subrogancia_en(actor, doc.servicio)
+    if pk is None:
+        return None
+    from . import subrogancia
+
+    # Read again inside the transaction: revoked since this request read the grants, it no
+    # longer counts.
+    vigente = subrogancia.vigentes().filter(pk=pk).select_related("titular").first()
+    if vigente is None:
+        raise SinPermiso(
+            subrogancia.motivo_sin_subrogancia(actor, doc.servicio)
+            or "No tiene permiso para realizar esta acción sobre el documento."
+        )
+    return vigente
+
+
+def motivo_subrogancia(actor, regla: Regla, doc: Documento) -> str | None:
+    """«Su subrogancia de … terminó el …» when a former (or future) subrogante tries a
+    Jefe/a's step: the grant is gone (or not there yet)."""
+    if regla.permiso != "aprobar_documentos" or not actor.is_authenticated:
+        return None
+    from . import subrogancia
+
+    return subrogancia.motivo_sin_subrogancia(actor, doc.servicio)
 
 
 def _registrar(doc: Documento, transicion: Transicion, actor, *, arrastrar=False) -> Transicion:

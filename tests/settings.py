@@ -20,3 +20,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # renders; tests/pmggt/test_cache_pdf.py turns it on with a MEDIA_ROOT of its own.
 PMGGT_PDF_CACHE = False
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pmggt-media-"))
+# Tasks run in-process in tests whatever the environment says; tests/tareas/test_worker.py
+# drives a real worker on the Redis named by PMGGT_REDIS_PRUEBAS.
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True

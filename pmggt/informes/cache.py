@@ -111,7 +111,7 @@ def _parte(texto: str) -> str:
 def clave(documento, informe, region: str | None, usuario) -> Clave | None:
     """The key of this download if its PDF is the record of a visado version (None: render it
     every time). Call it only once the user may download this report of this region."""
-    from pmggt import acceso, etapas  # not at module level: see pmggt.informes.pdf
+    from pmggt import acceso  # not at module level: see pmggt.informes.pdf
     from pmggt.models import Documento, VersionDocumento
 
     if not activa() or informe.formato != "pdf" or usuario is None:
@@ -139,6 +139,54 @@ def clave(documento, informe, region: str | None, usuario) -> Clave | None:
         codigos = sorted(lectura.regiones, key=lambda c: (c is None, c or ""))
         lector = ["regiones", codigos]
         legible = "regiones-" + "-".join(_parte(c) if c else "propia" for c in codigos)
+    return _clave(documento, informe, region, version, lector, legible)
+
+
+def clave_interna(documento, informe, region: str | None = None) -> Clave | None:
+    """The key a reader of the whole document (the Servicio's people, administrators) gets for
+    this report once the document is Visado (None otherwise): what ``generar_informes``
+    pre-renders (``pmggt.tareas.generar_informes_visados``) before anyone downloads it."""
+    from pmggt.models import Documento, VersionDocumento
+
+    if not activa() or informe.formato != "pdf":
+        return None
+    if (
+        documento.estado != Documento.Estado.VISADO
+        or not documento.version_visada
+        or documento.version_actual != documento.version_visada
+    ):
+        return None
+    version = (
+        VersionDocumento.objects.filter(documento=documento, numero=documento.version_visada)
+        .only("numero", "sha256")
+        .first()
+    )
+    return _clave(documento, informe, region, version, ["todo"], "todo")
+
+
+def guardar_interna(clave: Clave, contenido: bytes, informe, region: str | None) -> bool:
+    """``guardar`` for a key of ``clave_interna`` (no reader: nothing to check but the key)."""
+    from pmggt.models import Documento
+
+    try:
+        documento = (
+            Documento.objects.select_related("servicio__region", "ciclo")
+            .filter(pk=clave.documento)
+            .first()
+        )
+        if documento is None or clave_interna(documento, informe, region) != clave:
+            logger.info("El documento %s cambió mientras se generaba su PDF.", clave.documento)
+            return False
+        _guardar(default_storage, clave.nombre, contenido)
+        return True
+    except Exception:
+        logger.warning("No se pudo guardar el PDF %s.", clave.nombre, exc_info=True)
+        return False
+
+
+def _clave(documento, informe, region, version, lector: list, legible: str) -> Clave | None:
+    from pmggt import etapas
+
     if version is None or not version.sha256:
         return None
     if informe.regiones is None:

@@ -383,8 +383,17 @@ def _firma(transicion) -> dict | None:
     if transicion is None:
         return None
     actor = transicion.actor
+    nombre = actor.get_full_name() or actor.get_username()
+    # A step taken by the Jefe/a's substitute says so in the V°B° block (pmggt.subrogancia);
+    # plain strings: the signature is part of the stored PDF's cache key.
+    subrogancia_de = ""
+    if transicion.subrogancia_id:
+        titular = transicion.subrogancia.titular
+        subrogancia_de = titular.get_full_name() or titular.get_username()
+        nombre = f"{nombre} (por subrogancia de {subrogancia_de})"
     return {
-        "nombre": actor.get_full_name() or actor.get_username(),
+        "nombre": nombre,
+        "subrogancia_de": subrogancia_de,
         "fecha": _fecha(transicion.fecha),
         "fecha_iso": transicion.fecha.isoformat(),
     }
@@ -427,7 +436,7 @@ def identificacion(doc, version) -> dict:
                 version=version.numero,
                 accion__in=[Transicion.Accion.APROBAR, Transicion.Accion.VISAR],
             )
-            .select_related("actor")
+            .select_related("actor", "subrogancia__titular")
             .order_by("fecha", "id")
         ):
             ultimas[t.accion] = t

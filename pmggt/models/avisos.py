@@ -72,7 +72,9 @@ class AjustesAvisos(models.Model):
 
     @classmethod
     def actuales(cls) -> "AjustesAvisos":
-        return cls.objects.get_or_create(pk=1)[0]
+        """The saved settings, or the defaults (unsaved, pk 1) until the administrator saves
+        them: reading them never writes a row (nor a history row without an actor)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class Aviso(models.Model):

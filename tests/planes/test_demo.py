@@ -303,6 +303,8 @@ def test_mis_pendientes_de_cada_persona_en_la_etapa_ii(demo, client):
         "jefe.dgop": [],
         "gore.antofagasta": [],
         "admin": [],
+        # No role of his own: he acts only while he subroga the Jefe/a (the browser test).
+        "subdirector.serviu": [],
     }
     for codigo, username in SERPLAC.items():
         faltan = [FALTA] if codigo in SIN_ACTIVIDADES else []

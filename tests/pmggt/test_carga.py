@@ -59,6 +59,7 @@ POR_ROL = {
     "jefe.dgop",
     "experto.subdere",
     "gore.antofagasta",
+    "subdirector.serviu",  # no role: SERVIU's Jefe/a may designate him subrogante
 }
 
 
@@ -99,10 +100,10 @@ def test_demo_servicios_centros_ciclo_y_usuarios(demo):
     assert Ciclo.objects.filter(anio=2009).exists()
     User = get_user_model()
     # One user per role (and the DGOP's Encargado/a GT and Jefe/a) and one Encargada de Centro
-    # per SERPLAC: the demo's 24, no other.
+    # per SERPLAC, and SERVIU's subdirector: the demo's 25, no other.
     nombres = POR_ROL | set(SERPLAC.values())
     assert set(User.objects.values_list("username", flat=True)) == nombres
-    assert User.objects.count() == 24
+    assert User.objects.count() == 25
     for usuario in User.objects.filter(username__in=nombres):
         assert usuario.check_password("demo-pmggt")
         assert usuario.is_active and usuario.email == f"{usuario.username}@demo.pmggt.cl"
@@ -142,7 +143,7 @@ def test_el_resumen_de_la_carga_nombra_a_cada_usuario(db):
     salida = io.StringIO()
     call_command("cargar_demo", "--forzar", stdout=salida)
     texto = salida.getvalue()
-    assert "Demo lista: 16 regiones, 24 usuarios" in texto
+    assert "Demo lista: 16 regiones, 25 usuarios" in texto
     assert "contraseña de todos: demo-pmggt" in texto
     for username in POR_ROL:
         assert f"\n  {username} " in texto

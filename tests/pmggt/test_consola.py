@@ -108,7 +108,7 @@ def test_make_demo_migra_y_carga_sin_banner_ni_correos(tmp_path):
     assert "Content-Type" not in todo and "Correo para" not in todo
     assert carga.stderr == ""
     lineas = carga.stdout.splitlines()
-    assert lineas[0].startswith("Demo lista: 16 regiones, 24 usuarios")
+    assert lineas[0].startswith("Demo lista: 16 regiones, 25 usuarios")
     assert "serplac.magallanes (XII)" in carga.stdout
     # The summary, the heading, 9 users with a line each, a few for the 15 Encargadas de Centro.
     assert len(lineas) <= 17

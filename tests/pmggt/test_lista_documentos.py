@@ -259,6 +259,7 @@ def test_encabezados_ordenables_y_accesibles(client, mundo):
         "Versión",
         "Observaciones abiertas",
         "En este estado desde",
+        "Plazo",
     ]
     # Exactly the sorted column says how it is sorted; its link asks for the other way.
     assert [a for a, _t in encabezados if "aria-sort" in a] == [' aria-sort="descending"']

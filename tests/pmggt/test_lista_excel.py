@@ -38,6 +38,8 @@ ENCABEZADOS = [
     "Observaciones abiertas",
     "En este estado desde",
     "Enlace",
+    "Plazo",
+    "Vence",
 ]
 
 
@@ -82,7 +84,7 @@ def test_archivo_con_fecha_titulo_y_cabeceras(client, mundo):
     assert ws["A3"].value.startswith(f"Descargado el {hoy:%d-%m-%Y}")
     assert [c.value for c in ws[FILA_ENCABEZADO]] == ENCABEZADOS
     assert ws.freeze_panes == f"A{FILA_ENCABEZADO + 1}"
-    assert ws.auto_filter.ref == f"A{FILA_ENCABEZADO}:J{FILA_ENCABEZADO + 1}"
+    assert ws.auto_filter.ref == f"A{FILA_ENCABEZADO}:L{FILA_ENCABEZADO + 1}"
 
 
 def test_todas_las_filas_no_solo_la_pagina_y_en_el_orden_de_la_lista(client, mundo):
@@ -175,7 +177,7 @@ def test_no_iniciado_en_excel(client, mundo):
         ["Servicio B", "SERV-B", 2010, "Etapa I – Diagnóstico", "No iniciado"],
         ["Servicio A", "SERV-A", 2009, "Etapa I – Diagnóstico", "No iniciado"],
     ]
-    assert all(f[5:] == [None] * 5 for f in filas)
+    assert all(f[5:] == [None] * 5 + [None, "Sin plazo"] for f in filas)
     ws = _hoja(_descargar(client, estado="no_iniciado"))
     assert (
         ws["A2"].value

@@ -476,25 +476,283 @@ OBS = {
 LECTURA = tabla({p: 200 for p in INTERNOS})
 
 # --- calendario (issue 11): its own block, edited only by that work ---
+# The Ciclo is not secret: everyone signed in reads it; only the administrator edits (others
+# 403). An extension is its Servicio's: outsiders get 404 for it, insiders 403.
+
+
+def _anio_con_plazo(m, doc):
+    from datetime import date
+
+    from pmggt.models import Plazo
+
+    Plazo.objects.get_or_create(
+        ciclo=m.ciclo, etapa=1, periodo=0, defaults={"vence": date(2009, 3, 31)}
+    )
+    return {"anio": m.ciclo.anio}
+
+
+def _con_prorroga(m, doc):
+    from datetime import date
+
+    from pmggt.models import Plazo, Prorroga
+
+    _anio_con_plazo(m, doc)
+    prorroga, _ = Prorroga.objects.get_or_create(
+        plazo=Plazo.objects.get(ciclo=m.ciclo, etapa=1, periodo=0),
+        servicio=m.servicio,
+        defaults={"vence": date(2009, 4, 15), "motivo": "Motivo.", "otorgada_por": m.admin},
+    )
+    return {"pk": prorroga.pk}
+
+
+def _anio_con_prorroga(m, doc):
+    _con_prorroga(m, doc)
+    return {"anio": m.ciclo.anio}
+
+
+def _datos_prorroga_nueva(m, doc):
+    from pmggt.models import Plazo
+
+    plazo = Plazo.objects.get(ciclo=m.ciclo, etapa=1, periodo=0)
+    return {"servicio": m.servicio.pk, "plazo": plazo.pk, "vence": "15-04-2009", "motivo": "M"}
+
+
+DATOS_CALENDARIO = {
+    "etapa_1": "30-04-2009",
+    "periodos-TOTAL_FORMS": "1",
+    "periodos-INITIAL_FORMS": "0",
+    "periodos-0-nombre": "Primer informe",
+    "periodos-0-vence": "01-07-2009",
+}
+SOLO_ADMIN_CICLO = {p: 403 for p in PERSONAS} | {"anonimo": LOGIN}
 CASOS_CALENDARIO = [
     Caso("pmggt:calendario", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}, estado=None),
+    Caso(
+        "pmggt:calendario_ciclo",
+        {p: 200 for p in PERSONAS} | {"anonimo": LOGIN},
+        estado=None,
+        kwargs_extra=_anio_con_prorroga,
+    ),
+    Caso(
+        "pmggt:calendario_editar",
+        SOLO_ADMIN_CICLO | {"admin": 200},
+        estado=None,
+        kwargs={"anio": 2009},
+    ),
+    Caso(
+        "pmggt:calendario_editar",
+        SOLO_ADMIN_CICLO | {"admin": 302},
+        metodo="post",
+        estado=None,
+        kwargs={"anio": 2009},
+        datos=DATOS_CALENDARIO,
+    ),
+    Caso(
+        "pmggt:prorroga_nueva",
+        SOLO_ADMIN_CICLO | {"admin": 200},
+        estado=None,
+        kwargs={"anio": 2009},
+    ),
+    Caso(
+        "pmggt:prorroga_nueva",
+        SOLO_ADMIN_CICLO | {"admin": 302},
+        metodo="post",
+        estado=None,
+        kwargs_extra=_anio_con_plazo,
+        datos=_datos_prorroga_nueva,
+    ),
+    Caso("pmggt:prorroga_editar", tabla({"admin": 200}), estado=None, kwargs_extra=_con_prorroga),
+    Caso(
+        "pmggt:prorroga_editar",
+        tabla({"admin": 302}),
+        metodo="post",
+        estado=None,
+        kwargs_extra=_con_prorroga,
+        datos={"vence": "20-04-2009", "motivo": "Otro motivo."},
+    ),
+    Caso(
+        "pmggt:prorroga_eliminar",
+        tabla({"admin": 302}),
+        metodo="post",
+        estado=None,
+        kwargs_extra=_con_prorroga,
+        datos={"eliminar-motivo": "Otorgada por error."},
+    ),
 ]
 
 # --- avisos (issue 11): its own block, edited only by that work ---
+
+
+def _aviso_de_encargada(m, doc):
+    """An aviso of the Encargada's (made before the request, like the case's document): her
+    own to open; anyone else's 404. POST on pmggt:avisos («Marcar todos como leídos») only
+    updates rows, so it is tested in tests/pmggt/test_avisos.py."""
+    from pmggt.models import Aviso
+
+    aviso = Aviso.objects.create(
+        usuario=m.encargada, clave="matriz", tipo=Aviso.Tipo.PLAZO_ANTES, asunto="Aviso", url="/"
+    )
+    return {"pk": aviso.pk}
+
+
+AVISOS_SOLO_ADMIN = {p: 403 for p in PERSONAS} | {"admin": 200, "anonimo": LOGIN}
+
 CASOS_AVISOS = [
     Caso("pmggt:avisos", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}, estado=None),
+    Caso(
+        "pmggt:aviso_abrir",
+        {p: 404 for p in PERSONAS} | {"encargada": 302, "anonimo": LOGIN},
+        estado=None,
+        kwargs_extra=_aviso_de_encargada,
+    ),
+    Caso("pmggt:avisos_ajustes", AVISOS_SOLO_ADMIN, estado=None),
+    Caso(
+        "pmggt:avisos_ajustes",
+        AVISOS_SOLO_ADMIN | {"admin": 302},
+        metodo="post",
+        estado=None,
+        datos={"activos": "on", "dias_antes": "7, 2", "dias_despues": "1", "dias_devuelto": "3"},
+    ),
 ]
 
 # --- tablero (issue 11): its own block, edited only by that work ---
 CASOS_TABLERO = [
-    Caso("pmggt:tablero", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}, estado=None),
+    # Administrators and Expertos/as SUBDERE, each over what they may see (experta_ajena:
+    # Servicio B's rows only, tests/pmggt/test_tablero.py); everyone else 403 (the page exists
+    # for all: nothing to hide). The Excel of the same URL, with the same answers.
+    Caso(
+        "pmggt:tablero",
+        {p: 403 for p in PERSONAS}
+        | {"admin": 200, "experta": 200, "experta_ajena": 200, "anonimo": LOGIN},
+        estado=None,
+    ),
+    Caso(
+        "pmggt:tablero",
+        {p: 403 for p in PERSONAS}
+        | {"admin": 200, "experta": 200, "experta_ajena": 200, "anonimo": LOGIN},
+        estado=None,
+        query="?formato=xlsx",
+    ),
 ]
 
+
 # --- subrogancia (issue 11): its own block, edited only by that work ---
-CASOS_SUBROGANCIA = []
+def _subrogancia(subrogante):
+    """kwargs_extra that first writes a subrogancia of Servicio A's Jefe (in force for 10
+    days) to ``subrogante``: {"pk": its id}."""
+
+    def crear(m, doc):
+        from datetime import timedelta
+
+        from pmggt import calendario
+        from pmggt.models import Subrogancia
+
+        hoy = calendario.hoy()
+        s = Subrogancia.objects.create(
+            servicio=m.servicio,
+            titular=m.jefe,
+            subrogante=m.personas[subrogante],
+            desde=hoy,
+            hasta=hoy + timedelta(days=10),
+            designada_por=m.jefe,
+        )
+        return {"pk": s.pk}
+
+    return crear
+
+
+def _datos_designar(m, doc):
+    from datetime import timedelta
+
+    from pmggt import calendario
+
+    hoy = calendario.hoy()
+    return {
+        "servicio": m.servicio.pk,  # the Jefe's form
+        "jefatura": f"{m.servicio.pk}-{m.jefe.pk}",  # the administrator's
+        "otra_persona": m.encargada.username,
+        "desde": hoy.isoformat(),
+        "hasta": (hoy + timedelta(days=7)).isoformat(),
+        "motivo": "Feriado legal",
+    }
+
+
+def _subrogancia_de_encargada(m, doc):
+    _subrogancia("encargada")(m, doc)
+    return {}
+
+
+# The page: Jefes/as, administrators and (current or former) subrogantes; anyone else 403 (no
+# object to hide). Revoking: the Jefe/a of the Servicio or the administrator; the Servicio's
+# other people (the subrogante too) 403; anyone else 404.
+_PAGINA_SUBROGANCIAS = {p: 403 for p in PERSONAS} | {"jefe": 200, "admin": 200, "anonimo": LOGIN}
+CASOS_SUBROGANCIA = [
+    Caso("pmggt:subrogancias", _PAGINA_SUBROGANCIAS, estado=None),
+    Caso(
+        "pmggt:subrogancias",
+        _PAGINA_SUBROGANCIAS | {"encargada": 200},
+        estado=None,
+        query="?pagina=1",
+        kwargs_extra=_subrogancia_de_encargada,
+    ),
+    Caso(
+        "pmggt:subrogancias",
+        {p: 403 for p in PERSONAS} | {"jefe": 302, "admin": 302, "anonimo": LOGIN},
+        metodo="post",
+        estado=None,
+        datos=_datos_designar,
+    ),
+    Caso(
+        "pmggt:subrogancia_revocar",
+        tabla({"jefe": 302, "admin": 302}, gore=404),
+        metodo="post",
+        estado=None,
+        kwargs_extra=_subrogancia("centro_ii"),
+    ),
+]
 
 # --- dossier (issue 11): its own block, edited only by that work ---
-CASOS_DOSSIER = []
+# Whoever reads Servicio A's documents in full; its GORE 403; outsiders 404.
+DOSSIER_LECTURA = tabla({p: 200 for p in INTERNOS})
+CASOS_DOSSIER = [
+    Caso("pmggt:dossier_lista", {p: 200 for p in PERSONAS} | {"anonimo": LOGIN}, estado=None),
+    Caso(
+        "pmggt:dossier_lista",
+        tabla({p: 302 for p in INTERNOS}),
+        metodo="post",
+        estado=None,
+        datos=lambda m, doc: {"servicio": str(m.servicio.pk), "ciclo": str(m.ciclo.anio)},
+    ),
+    Caso(
+        "pmggt:dossier",
+        DOSSIER_LECTURA,
+        estado=None,
+        kwargs_extra=lambda m, doc: _dossier_de_a(m),
+    ),
+    Caso(
+        "pmggt:dossier_descargar",
+        DOSSIER_LECTURA,
+        estado=None,
+        kwargs_extra=lambda m, doc: _dossier_de_a(m, listo=True),
+    ),
+]
+
+
+def _dossier_de_a(m, listo=False):
+    """A dossier of Servicio A (requested by its Experta), ready with a stored ZIP if listo."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from pmggt.models import Dossier
+
+    d = Dossier.objects.create(servicio=m.servicio, ciclo=m.ciclo, solicitado_por=m.experta)
+    if listo:
+        nombre = default_storage.save(f"dossieres/{d.pk}/x.zip", ContentFile(b"PK\x05\x06"))
+        d.archivo.name = nombre
+        d.estado, d.progreso = Dossier.Estado.LISTO, 100
+        d.save()
+    return {"pk": d.pk}
+
 
 # --- claveunica (issue 11): its own block, edited only by that work ---
 CASOS_CLAVEUNICA = []

@@ -217,4 +217,4 @@ def test_en_una_base_vacia_reiniciar_carga_la_demo(db):
         "MIDEPLAN",
         "DGOP",
     }
-    assert get_user_model().objects.count() == 24
+    assert get_user_model().objects.count() == 25

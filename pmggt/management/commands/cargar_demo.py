@@ -97,6 +97,8 @@ def lineas_usuarios(datos: dict) -> list[str]:
 
 
 def _describir(roles) -> str:
+    if not roles:
+        return "sin rol propio: el Jefe/a puede designarle subrogante"
     por_tipo = {}
     for tipo, referencia in roles:
         por_tipo.setdefault(tipo, []).append(referencia)
