@@ -22,7 +22,6 @@ from django.utils.safestring import mark_safe
 from openpyxl import Workbook
 from openpyxl.styles import NamedStyle
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from . import calendario, etapas, selectors
 from .forms import FiltroDocumentosForm
@@ -553,15 +552,7 @@ def _excel(request, filtro, filas):
     usuario = request.user
     wb = _libro_solo_escritura()
     ws = wb.create_sheet("Documentos")
-    for i, (_titulo, ancho) in enumerate(COLUMNAS_EXCEL, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = ancho
-    ws.freeze_panes = f"A{xl.FILA_ENCABEZADO + 1}"
-    ws.print_title_rows = f"{xl.FILA_ENCABEZADO}:{xl.FILA_ENCABEZADO}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    xl.pagina_apaisada(ws, [ancho for _titulo, ancho in COLUMNAS_EXCEL])
 
     titulo = _celda(ws, "Documentos PMG-GT", estilo=None)
     titulo.font = xl.FUENTE_TITULO

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from openpyxl.styles import NamedStyle
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from . import calendario, graficos, tablero
 from .forms_tablero import FiltroTableroForm
@@ -163,15 +162,7 @@ COLUMNAS_CARGA = [
 
 def _hoja(wb, nombre: str, columnas, titulo: str, lineas: list[str]):
     ws = wb.create_sheet(nombre)
-    for i, (_t, ancho) in enumerate(columnas, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = ancho
-    ws.freeze_panes = f"A{xl.FILA_ENCABEZADO + 1}"
-    ws.print_title_rows = f"{xl.FILA_ENCABEZADO}:{xl.FILA_ENCABEZADO}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    xl.pagina_apaisada(ws, [ancho for _t, ancho in columnas])
     celda = xl.celda(ws, titulo, estilo=None)
     celda.font = xl.FUENTE_TITULO
     ws.append([celda])

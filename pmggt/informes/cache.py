@@ -112,7 +112,6 @@ def clave(documento, informe, region: str | None, usuario) -> Clave | None:
     """The key of this download if its PDF is the record of a visado version (None: render it
     every time). Call it only once the user may download this report of this region."""
     from pmggt import acceso  # not at module level: see pmggt.informes.pdf
-    from pmggt.models import Documento, VersionDocumento
 
     if not activa() or informe.formato != "pdf" or usuario is None:
         return None
@@ -121,24 +120,11 @@ def clave(documento, informe, region: str | None, usuario) -> Clave | None:
         return None
     if lectura.interna:
         # The Servicio reads the current version: a record only once Visado.
-        if (
-            documento.estado != Documento.Estado.VISADO
-            or not documento.version_visada
-            or documento.version_actual != documento.version_visada
-        ):
-            return None
-        version = (
-            VersionDocumento.objects.filter(documento=documento, numero=documento.version_visada)
-            .only("numero", "sha256")
-            .first()
-        )
-        lector = ["todo"]
-        legible = "todo"
-    else:
-        version = lectura.version  # always the last visado version
-        codigos = sorted(lectura.regiones, key=lambda c: (c is None, c or ""))
-        lector = ["regiones", codigos]
-        legible = "regiones-" + "-".join(_parte(c) if c else "propia" for c in codigos)
+        return clave_interna(documento, informe, region)
+    version = lectura.version  # always the last visado version
+    codigos = sorted(lectura.regiones, key=lambda c: (c is None, c or ""))
+    lector = ["regiones", codigos]
+    legible = "regiones-" + "-".join(_parte(c) if c else "propia" for c in codigos)
     return _clave(documento, informe, region, version, lector, legible)
 
 

@@ -312,6 +312,14 @@ def _preparar(ws, columnas: list[Columna], *, formato_columnas: bool):
             ws, index=letra, width=ancho, style=None if clave == "id" else texto
         )
     ws.row_dimensions[FILA_ENCABEZADO].height = 45
+    pagina_apaisada(ws)
+
+
+def pagina_apaisada(ws, anchos=None) -> None:
+    """The frozen header row, its print titles, A4 landscape fitted to the page width, and
+    (``anchos``) the column widths, first column first: every list's sheet before its rows."""
+    for i, ancho in enumerate(anchos or [], start=1):
+        ws.column_dimensions[get_column_letter(i)].width = ancho
     ws.freeze_panes = f"A{FILA_ENCABEZADO + 1}"
     ws.print_title_rows = f"{FILA_ENCABEZADO}:{FILA_ENCABEZADO}"
     ws.page_setup.orientation = "landscape"
