@@ -5,7 +5,6 @@ The unread count of the request's user comes with the user itself (``pmggt.auten
 the navbar adds no query. The day's reminders and the digest: ``pmggt.recordatorios``.
 """
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,19 +84,15 @@ def crear(
     return len(nuevos)
 
 
-def de_transicion(transicion, correos, asunto: str) -> int:
-    """The in-app aviso of a transition for the people it was e-mailed to (``correos``: the
-    addresses ``pmggt.notificaciones.destinatarios`` chose), marked as already mailed: the
-    transition's mail went at once, so the daily digest must not repeat it."""
-    if not correos:
+def de_transicion(transicion, usuario_ids, asunto: str, *, correo_enviado: bool = True) -> int:
+    """The in-app aviso of a transition for the people ``pmggt.notificaciones.personas``
+    chose (by user id), marked as already mailed when the transition's own mail went
+    (``correo_enviado``), so the daily digest does not repeat it; otherwise the digest
+    carries it."""
+    usuarios = sorted(set(usuario_ids) - {transicion.actor_id})
+    if not usuarios:
         return 0
     documento = transicion.documento
-    usuarios = (
-        get_user_model()
-        .objects.filter(is_active=True, email__in=sorted(set(correos)))
-        .exclude(pk=transicion.actor_id)
-        .values_list("pk", flat=True)
-    )
     actor = transicion.actor.get_full_name() or transicion.actor.get_username()
     if transicion.subrogancia_id:
         titular = transicion.subrogancia.titular
@@ -110,7 +105,7 @@ def de_transicion(transicion, correos, asunto: str) -> int:
     if transicion.comentario:
         texto += f" Comentario: {transicion.comentario}"
     return crear(
-        usuarios=list(usuarios),
+        usuarios=usuarios,
         clave=f"transicion:{transicion.pk}",
         tipo=Aviso.Tipo.TRANSICION,
         asunto=asunto.removeprefix("[PMG-GT] "),
@@ -118,5 +113,5 @@ def de_transicion(transicion, correos, asunto: str) -> int:
         url=reverse("pmggt:documento", kwargs={"pk": documento.pk}),
         documento=documento,
         servicio=documento.servicio,
-        correo_enviado=True,
+        correo_enviado=correo_enviado,
     )

@@ -68,7 +68,12 @@ def normalizar_run(numero, dv) -> str | None:
     """«12345678-5» from a number and a check digit, or None if they do not make a valid RUN."""
     texto = str(numero if numero is not None else "").strip().replace(".", "")
     dv = str(dv if dv is not None else "").strip().upper()
-    if not texto.isdigit() or len(texto) > 9 or int(texto) == 0 or len(dv) != 1:
+    if (
+        not (texto.isascii() and texto.isdigit())
+        or len(texto) > 9
+        or int(texto) == 0
+        or len(dv) != 1
+    ):
         return None
     valor = int(texto)
     if digito_verificador(valor) != dv:
@@ -86,7 +91,11 @@ def run_desde_texto(texto: str) -> str:
         numero, _, dv = limpio.rpartition("-")
     else:
         numero, dv = limpio[:-1], limpio[-1:]
-    if not numero.isdigit() or len(dv) != 1 or not (dv.isdigit() or dv == "K"):
+    if (
+        not (numero.isascii() and numero.isdigit())
+        or len(dv) != 1
+        or not (dv in "0123456789" or dv == "K")
+    ):
         raise ValidationError(
             "Escriba el RUN con su dígito verificador, por ejemplo 12345678-5.", code="formato"
         )

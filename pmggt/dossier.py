@@ -175,6 +175,17 @@ def datos_observaciones(documento: Documento, version: VersionDocumento) -> dict
     """Every round of the document up to its visado version, as the PDF prints it."""
     definicion = etapas.de(documento.etapa)
     hasta = version.numero
+    # The record ends with that version's V°B°: what came after it (a requested modification,
+    # observaciones on the new draft, resolutions) belongs to a later record, not this one.
+    visacion = (
+        Transicion.objects.filter(
+            documento=documento, version=hasta, accion=Transicion.Accion.VISAR
+        )
+        .order_by("fecha", "pk")
+        .values_list("fecha", "pk")
+        .last()
+    )
+    corte_fecha, corte_pk = visacion if visacion else (timezone.now(), None)
     versiones_doc = {
         v.numero: v
         for v in VersionDocumento.objects.filter(documento=documento, numero__lte=hasta)
@@ -198,10 +209,12 @@ def datos_observaciones(documento: Documento, version: VersionDocumento) -> dict
     }
     creacion = {"numero": 0, "version": None, "transiciones": [], "observaciones": []}
     for t in (
-        Transicion.objects.filter(documento=documento, version__lte=hasta)
+        Transicion.objects.filter(documento=documento, version__lte=hasta, fecha__lte=corte_fecha)
         .select_related("actor", "subrogancia__titular")
         .order_by("fecha", "pk")
     ):
+        if corte_pk is not None and t.fecha == corte_fecha and t.pk > corte_pk:
+            continue
         ronda = rondas.get(t.version, creacion)
         ronda["transiciones"].append(
             {
@@ -217,11 +230,15 @@ def datos_observaciones(documento: Documento, version: VersionDocumento) -> dict
             }
         )
     for obs in (
-        Observacion.objects.filter(documento=documento, version__lte=hasta)
+        Observacion.objects.filter(
+            documento=documento, version__lte=hasta, creada_en__lte=corte_fecha
+        )
         .select_related("autor", "resuelta_por")
         .order_by("creada_en", "pk")
     ):
         ronda = rondas.get(obs.version, creacion)
+        # Resolved after the V°B°: it was still open in this record.
+        resuelta = obs.resuelta and obs.resuelta_en is not None and obs.resuelta_en <= corte_fecha
         nombres = etiquetas.get(obs.version) or etiquetas.get(hasta, {})
         ronda["observaciones"].append(
             {
@@ -229,9 +246,9 @@ def datos_observaciones(documento: Documento, version: VersionDocumento) -> dict
                 "destino": nombres.get(obs.campo, obs.campo or "El documento en general"),
                 "autor": _nombre(obs.autor),
                 "fecha": _fecha(obs.creada_en),
-                "resuelta": obs.resuelta,
-                "resuelta_por": _nombre(obs.resuelta_por),
-                "resuelta_en": _fecha(obs.resuelta_en),
+                "resuelta": resuelta,
+                "resuelta_por": _nombre(obs.resuelta_por) if resuelta else "",
+                "resuelta_en": _fecha(obs.resuelta_en) if resuelta else "",
             }
         )
     lista = [rondas[n] for n in sorted(rondas)]

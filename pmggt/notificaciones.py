@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -33,46 +34,49 @@ DESTINATARIOS = {
 }
 
 
-def destinatarios(transicion: Transicion) -> list[str]:
+def personas(transicion: Transicion) -> list[tuple[int, str]]:
+    """(user id, e-mail) of who acts next or must know after this transition: active members
+    of the role groups ``DESTINATARIOS`` names *of this Servicio* (the role type and the
+    Servicio are matched on the same group: a Jefe/a of another Servicio who is also an
+    Encargada de Centro here is not a Jefe/a here), and for a sending the Jefe/a's
+    subrogantes in force; never the actor. One query."""
     tipos = DESTINATARIOS.get(transicion.accion, [])
     servicio_id = transicion.documento.servicio_id
-    usuarios = (
+    filas = (
         get_user_model()
-        .objects.filter(is_active=True, groups__rol__tipo__in=tipos)
-        .filter(
-            _q_servicio(servicio_id),
-        )
-        .exclude(email="")
+        .objects.filter(Q(groups__rol__tipo__in=tipos) & _q_servicio(servicio_id), is_active=True)
         .exclude(pk=transicion.actor_id)
-        .values_list("email", flat=True)
+        .values_list("pk", "email")
         .distinct()
     )
     if transicion.accion == Accion.ENVIAR:
         # The Jefe/a's substitutes in force (pmggt.subrogancia) act on it too: same query.
         from .subrogancia import vigentes
 
-        usuarios = usuarios.union(
+        filas = filas.union(
             vigentes([servicio_id])
-            .filter(subrogante__is_active=True)
-            .exclude(subrogante__email="")
             .exclude(subrogante_id=transicion.actor_id)
-            .values_list("subrogante__email", flat=True)
+            .values_list("subrogante_id", "subrogante__email")
             .order_by()
         )
-    return sorted(set(usuarios))
+    return sorted(set(filas))
+
+
+def destinatarios(transicion: Transicion) -> list[str]:
+    """The e-mail addresses of ``personas`` (those who have one)."""
+    return sorted({correo for _pk, correo in personas(transicion) if correo})
 
 
 def _q_servicio(servicio_id):
-    from django.db.models import Q
-
     return Q(groups__rol__servicio_id=servicio_id) | Q(groups__rol__centro__servicio_id=servicio_id)
 
 
 def transicion_registrada(transicion: Transicion) -> None:
     def _enviar():
-        para = destinatarios(transicion)
-        if not para:
+        elegidos = personas(transicion)
+        if not elegidos:
             return
+        para = sorted({correo for _pk, correo in elegidos if correo})
         documento = transicion.documento
         contexto = {
             "transicion": transicion,
@@ -83,23 +87,30 @@ def transicion_registrada(transicion: Transicion) -> None:
         asunto = (
             f"[PMG-GT] {documento.servicio.sigla} {documento.titulo}: {ASUNTOS[transicion.accion]}"
         )
-        cuerpo = render_to_string("pmggt/correo_transicion.txt", contexto)
-        # The same news in the app (pmggt.avisos), already marked mailed: not in the digest.
+        enviado = True
+        if para:
+            cuerpo = render_to_string("pmggt/correo_transicion.txt", contexto)
+            try:
+                send_mass_mail(
+                    [(asunto, cuerpo, settings.DEFAULT_FROM_EMAIL, [correo]) for correo in para]
+                )
+            except Exception:
+                # The transition is committed; a mail outage must not turn it into an error
+                # page. The avisos below stay unmailed: the daily digest carries them.
+                enviado = False
+                logger.exception(
+                    "No se pudo notificar %s del documento %s", transicion.accion, documento.pk
+                )
+        # The same news in the app (pmggt.avisos), to the same people (by id, never by
+        # address); marked mailed when the mail went, so the digest does not repeat it.
         try:
             from . import avisos
 
-            avisos.de_transicion(transicion, para, asunto)
+            avisos.de_transicion(
+                transicion, [pk for pk, _correo in elegidos], asunto, correo_enviado=enviado
+            )
         except Exception:
             logger.exception("No se pudo registrar el aviso de la transición %s", transicion.pk)
-        try:
-            send_mass_mail(
-                [(asunto, cuerpo, settings.DEFAULT_FROM_EMAIL, [correo]) for correo in para]
-            )
-        except Exception:
-            # The transition is committed; a mail outage must not turn it into an error page.
-            logger.exception(
-                "No se pudo notificar %s del documento %s", transicion.accion, documento.pk
-            )
 
     transaction.on_commit(_enviar)
     if transicion.accion == Accion.VISAR:

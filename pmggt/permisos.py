@@ -95,9 +95,8 @@ def concedidos(usuario) -> dict[tuple[str, str], frozenset[int]]:
     # so one ends by itself. Same query (one more part of the union).
     hoy = calendario.hoy()
     partes.append(
-        Subrogancia.objects.filter(
-            subrogante_id=usuario.pk, desde__lte=hoy, hasta__gte=hoy, revocada_en__isnull=True
-        )
+        Subrogancia.objects.en_vigor(hoy)
+        .filter(subrogante_id=usuario.pk)
         .annotate(
             _t=Value(_SUBROGANCIA, output_field=CharField()),
             _c=Cast("servicio_id", output_field=CharField()),

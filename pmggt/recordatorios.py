@@ -118,13 +118,8 @@ def _subrogantes(servicio_ids: set[int], hoy: date) -> dict:
         return {}
     resultado: dict = {}
     for s in (
-        Subrogancia.objects.filter(
-            servicio_id__in=sorted(servicio_ids),
-            desde__lte=hoy,
-            hasta__gte=hoy,
-            revocada_en__isnull=True,
-            subrogante__is_active=True,
-        )
+        Subrogancia.objects.en_vigor(hoy)
+        .filter(servicio_id__in=sorted(servicio_ids))
         .select_related("titular")
         .order_by("pk")
     ):

@@ -61,7 +61,7 @@ def fecha(valor: date) -> str:
 def vigentes(servicio_ids=None, hoy: date | None = None):
     """Subrogancias in force on ``hoy`` (of these Servicios, if given)."""
     hoy = hoy or calendario.hoy()
-    qs = Subrogancia.objects.filter(desde__lte=hoy, hasta__gte=hoy, revocada_en__isnull=True)
+    qs = Subrogancia.objects.en_vigor(hoy)
     if servicio_ids is not None:
         qs = qs.filter(servicio_id__in=list(servicio_ids))
     return qs
@@ -139,7 +139,13 @@ def personas_de(servicio_ids):
     designates from."""
     return (
         get_user_model()
-        .objects.filter(is_active=True, is_superuser=False, groups__rol__servicio__in=servicio_ids)
+        .objects.filter(
+            is_active=True,
+            is_superuser=False,
+            groups__rol__servicio__in=servicio_ids,
+            groups__rol__tipo__in=[Tipo.ENCARGADO_GT, Tipo.ENCARGADO_CENTRO, Tipo.JEFE],
+        )
+        .exclude(groups__rol__tipo__in=ROLES_AJENOS)
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -175,6 +181,21 @@ def motivo_sin_subrogancia(actor, servicio, hoy: date | None = None) -> str | No
 # --- Writing ----------------------------------------------------------------------------------
 
 
+# Roles of those who review or receive a Servicio's documents: never its Jefe/a's substitute
+# (an Experto/a approving as Jefe/a could then not visar, and the chain would stall).
+ROLES_AJENOS = (Tipo.EXPERTO, Tipo.GORE, Tipo.ADMINISTRADOR)
+
+
+def _rol_ajeno(usuario) -> str:
+    """The label of a role of ``ROLES_AJENOS`` this user holds ("" if none)."""
+    tipo = (
+        GrupoRol.objects.filter(grupo__user=usuario, tipo__in=ROLES_AJENOS)
+        .values_list("tipo", flat=True)
+        .first()
+    )
+    return Tipo(tipo).label if tipo else ""
+
+
 def _validar(servicio, titular, subrogante, desde, hasta, motivo, actor, hoy) -> None:
     errores: dict[str | None, str] = {}
     es_admin = permisos.es_administrador(actor)
@@ -200,6 +221,13 @@ def _validar(servicio, titular, subrogante, desde, hasta, motivo, actor, hoy) ->
         errores["subrogante"] = (
             "Una cuenta técnica (superusuario) no actúa en la cadena: elija a una persona."
         )
+    else:
+        ajeno = _rol_ajeno(subrogante)
+        if ajeno:
+            errores["subrogante"] = (
+                f"{nombre(subrogante)} es {ajeno}: quien subroga al Jefe/a debe ser una persona "
+                "del Servicio, no de quienes lo revisan o lo reciben."
+            )
     if desde is None:
         errores["desde"] = "Indique desde qué día."
     elif desde < hoy:

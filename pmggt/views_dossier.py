@@ -8,8 +8,10 @@ anonymous visitors go to the login page.
 """
 
 import logging
+from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -108,11 +110,18 @@ def _encolar(dossier_id: int) -> None:
         )
 
 
+def _abandonado(dossier) -> bool:
+    """Queued or in preparation for longer than a task may run (CELERY_TASK_TIME_LIMIT plus a
+    margin): nothing will finish it."""
+    limite = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + timedelta(minutes=10)
+    return timezone.now() - dossier.solicitado_en > limite
+
+
 def _revisar_servicio_pedido(usuario, valor) -> None:
     """A Servicio the user may not read in full: 404 to outsiders, 403 to its GOREs, before
     the form says anything about it."""
     valor = str(valor or "").strip()
-    if not valor.isdigit():
+    if not (valor.isascii() and valor.isdigit()):
         return
     servicio = Servicio.objects.filter(pk=int(valor)).first()
     if servicio is None:
@@ -146,6 +155,15 @@ def lista(request):
                 .order_by("-solicitado_en", "-pk")
                 .first()
             )
+            if en_curso is not None and _abandonado(en_curso):
+                # Its task was lost (a worker killed past its time limit, a lost message):
+                # it ends in ERROR and a new one is prepared.
+                Dossier.objects.filter(pk=en_curso.pk, estado=en_curso.estado).update(
+                    estado=Estado.ERROR,
+                    error="La preparación se interrumpió y no terminó: se preparó otro.",
+                    terminado_en=timezone.now(),
+                )
+                en_curso = None
             if en_curso is not None:
                 messages.info(
                     request,
@@ -162,10 +180,14 @@ def lista(request):
     else:
         inicial = {}
         servicio = request.GET.get("servicio", "").strip()
-        if servicio.isdigit() and servicios.filter(pk=int(servicio)).exists():
+        if (
+            servicio.isascii()
+            and servicio.isdigit()
+            and servicios.filter(pk=int(servicio)).exists()
+        ):
             inicial["servicio"] = int(servicio)
         anio = request.GET.get("ciclo", "").strip()
-        if anio.isdigit():
+        if anio.isascii() and anio.isdigit():
             inicial["ciclo"] = anio
         form = SolicitarDossierForm(initial=inicial, servicios=servicios)
     visibles = Dossier.objects.select_related("servicio", "ciclo", "solicitado_por").order_by(

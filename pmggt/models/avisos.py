@@ -23,7 +23,7 @@ def validar_dias(texto: str) -> None:
         parte = parte.strip()
         if not parte:
             continue
-        if not parte.isdigit() or int(parte) > 365:
+        if not (parte.isascii() and parte.isdigit()) or int(parte) > 365:
             raise ValidationError(
                 "Escriba números enteros de días entre 0 y 365 separados por comas (p. ej. 7, 2)."
             )
@@ -32,7 +32,8 @@ def validar_dias(texto: str) -> None:
 def dias(texto: str) -> list[int]:
     """The offsets written in an ``AjustesAvisos`` field, without repeats, largest first."""
     return sorted(
-        {int(p) for p in (texto or "").replace(" ", "").split(",") if p.isdigit()}, reverse=True
+        {int(p) for p in (texto or "").replace(" ", "").split(",") if p.isascii() and p.isdigit()},
+        reverse=True,
     )
 
 

@@ -14,6 +14,29 @@ from pmggt.historia import Historial
 from .organizacion import Servicio
 
 
+class SubroganciaQuerySet(models.QuerySet):
+    def en_vigor(self, hoy):
+        """In force on ``hoy``: within the period, not revoked, both people active, and the
+        titular still Jefe/a of that Servicio (a Jefe/a who leaves the role takes the
+        subrogancia with them)."""
+        from .roles import GrupoRol
+
+        sigue_jefe = GrupoRol.objects.filter(
+            tipo=GrupoRol.Tipo.JEFE,
+            servicio_id=models.OuterRef("servicio_id"),
+            centro__isnull=True,
+            grupo__user=models.OuterRef("titular_id"),
+        )
+        return self.filter(
+            models.Exists(sigue_jefe),
+            desde__lte=hoy,
+            hasta__gte=hoy,
+            revocada_en__isnull=True,
+            subrogante__is_active=True,
+            titular__is_active=True,
+        )
+
+
 class Subrogancia(models.Model):
     servicio = models.ForeignKey(Servicio, on_delete=models.PROTECT, related_name="subrogancias")
     titular = models.ForeignKey(
@@ -40,6 +63,8 @@ class Subrogancia(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     history = Historial()
+
+    objects = SubroganciaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-desde", "-id"]
