@@ -60,6 +60,14 @@ class Aviso:
         return sum(1 for i in self.items if i.resuelta)
 
 
+def _quien(transicion) -> str:
+    """Who returned it, and for whom when it was a subrogante (joined with the transition)."""
+    texto = fragmentos.nombre(transicion.actor)
+    if transicion.subrogancia_id:
+        texto += f", por subrogancia de {fragmentos.nombre(transicion.subrogancia.titular)}"
+    return texto
+
+
 def _ultima_devolucion(transiciones) -> Transicion | None:
     ultima = transiciones[-1] if transiciones else None
     return ultima if ultima is not None and ultima.accion == Accion.DEVOLVER else None
@@ -79,7 +87,7 @@ def _observaciones_de_la_ultima_devolucion(documento):
             transicion_id=Subquery(ultima),
             transicion__accion=Accion.DEVOLVER,
         )
-        .select_related("transicion__actor")
+        .select_related("transicion__actor", "transicion__subrogancia__titular")
         .order_by("creada_en", "pk")
     )
 
@@ -147,7 +155,7 @@ def aviso(request, documento, *, transiciones=None, observaciones=None, etiqueta
             )
         )
     return Aviso(
-        quien=fragmentos.nombre(devolucion.actor),
+        quien=_quien(devolucion),
         rol=ROLES.get(devolucion.estado_origen, ""),
         fecha=devolucion.fecha,
         version=devolucion.version,

@@ -190,3 +190,19 @@ def test_digitos_unicode_son_un_mensaje_y_no_un_500(mundo, client):
     with pytest.raises(Exception) as info:
         run_desde_texto("²-5")
     assert type(info.value).__name__ == "ValidationError"
+
+
+def test_el_aviso_de_devolucion_dice_por_subrogancia(en_revision, client):
+    m = en_revision
+    designar(m, m.centro_ii)
+    workflow.devolver(
+        documento=m.documento,
+        actor=fresco(m.centro_ii),
+        version=1,
+        observaciones=[{"texto": "Falta la meta regional."}],
+    )
+    client.force_login(m.encargada)
+    pagina = client.get(reverse("pmggt:documento", args=[m.documento.pk])).content.decode()
+    titular = m.jefe.get_full_name() or m.jefe.username
+    quien = m.centro_ii.get_full_name() or m.centro_ii.username
+    assert f"Devuelto por {quien}, por subrogancia de {titular}" in pagina
