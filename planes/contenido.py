@@ -41,15 +41,18 @@ the Excel template show). The rows copied from the Diagnóstico are those of its
 same whatever happens later to the Diagnóstico.
 """
 
+import json
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import CharField, Value
 from django.urls import reverse
 
 from pmggt import acceso
 from pmggt.etapas import Pendiente
 from pmggt.models import Documento
+from pmggt.union import Union
 
 from .models import (
     Actividad,
@@ -222,8 +225,126 @@ def regiones_de(centros, servicio_nombre: str) -> list[dict]:
     ]
 
 
+# --- Reading the content: every table in one query (pmggt.union) --------------------------------
+
+(
+    _OBJETIVO,
+    _OBJETIVO_INFO,
+    _PROCEDIMIENTO,
+    _NO_ABORDADO,
+    _MEDIDA,
+    _PROPIR,
+    _INDICADOR,
+    _ACTIVIDAD,
+) = range(8)
+
+
+def _ramas(plan_id):
+    d = {"plan_id": plan_id}
+    r = _UNION.rama
+    return [
+        r(
+            ObjetivoEspecifico.objects.filter(**d),
+            _OBJETIVO,
+            enteros=["numero"],
+            textos=["descripcion", "ambito", "filas_cuadro1", "regiones", "fundamento"],
+        ),
+        r(
+            ObjetivoInformacion.objects.filter(**d),
+            _OBJETIVO_INFO,
+            enteros=["numero"],
+            textos=["informacion", "descripcion", "filas_cuadro2"],
+        ),
+        r(
+            ProcedimientoGore.objects.filter(**d),
+            _PROCEDIMIENTO,
+            enteros=["region__orden", "objetivo_informacion_id"],
+            textos=["region__codigo", *_TEXTOS_PROCEDIMIENTO],
+        ),
+        r(
+            ObjetivoNoAbordado.objects.filter(**d),
+            _NO_ABORDADO,
+            enteros=["fila_cuadro1"],
+            textos=["motivo"],
+        ),
+        r(
+            Medida.objects.filter(**d),
+            _MEDIDA,
+            enteros=["objetivo_id", "orden"],
+            textos=["tipo", "descripcion"],
+        ),
+        r(
+            CompromisoPropir.objects.filter(**d),
+            _PROPIR,
+            enteros=["centro_id", "objetivo_id", "orden"],
+            textos=["descripcion", "monto"],
+        ),
+        r(
+            Indicador.objects.filter(**d),
+            _INDICADOR,
+            enteros=["numero", "centro_id", "objetivo_id", "objetivo_informacion_id", "se_mide"],
+            textos=_TEXTOS_INDICADOR,
+        ),
+        r(
+            Actividad.objects.filter(**d),
+            _ACTIVIDAD,
+            enteros=["centro_id", "objetivo_id", "objetivo_informacion_id", "orden"],
+            textos=["tipo", "descripcion", "inicio", "plazo", "responsable", "medio_verificacion"],
+        ),
+    ]
+
+
+_TEXTOS_PROCEDIMIENTO = [
+    "informacion",
+    "formato",
+    "contenido",
+    "periodicidad",
+    "periodicidad_detalle",
+    "canal",
+    "canal_detalle",
+    "responsable_servicio",
+    "responsable_gore",
+    "instrumento",
+    "instrumento_numero",
+    "instrumento_fecha",
+    "estado",
+    "motivo_no_aplica",
+]
+_TEXTOS_INDICADOR = [
+    "nombre",
+    "formula",
+    "numerador",
+    "denominador",
+    "unidad",
+    "meta",
+    "meta_numerador",
+    "meta_denominador",
+    "medio_verificacion",
+    "instrumento_recoleccion",
+    "instrumento_sistematizacion",
+    "nota_tecnica",
+]
+_UNION = Union(_ramas, ids=("plan_id",), enteros=5, textos=15)
+_CENTROS_FILAS = "_planes_centros_filas"
+
+
+def _texto(valor) -> str:
+    return valor if valor is not None else ""
+
+
+def _json(valor):
+    return json.loads(valor) if valor else None
+
+
+def _decimal_de_texto(valor) -> str:
+    """A decimal column read as text ("50.00" on PostgreSQL, "50" on SQLite), as ``_decimal``
+    writes it."""
+    return _decimal(Decimal(valor)) if valor not in (None, "") else ""
+
+
 def contenido(documento) -> dict:
-    """The canonical content (module doc), in a constant number of queries."""
+    """The canonical content (module doc), in a constant number of queries: the Plan's tables
+    in one (``_UNION``), the Centros and the visado Diagnóstico read once per document."""
     plan = plan_de(documento)
     centros = acceso.centros_del_servicio(documento)
     codigo_de = {c.pk: c.region.codigo for c in centros}
@@ -231,11 +352,20 @@ def contenido(documento) -> dict:
     visado = diagnostico_visado(documento)
     diag, version = visado if visado else (None, None)
     filas1, filas2 = filas_del_diagnostico(diag)
+    tablas = _UNION.leer(Plan, plan_id=plan.pk)
+    # The Centro of each regional row, for who may resolve an observación on it.
+    documento.__dict__[_CENTROS_FILAS] = {
+        **{("ind", pk): e[1] for pk, e, _ in tablas.get(_INDICADOR, [])},
+        **{("act", pk): e[0] for pk, e, _ in tablas.get(_ACTIVIDAD, [])},
+    }
 
-    objetivos = list(ObjetivoEspecifico.objects.filter(plan=plan).order_by("numero", "id"))
-    numero_objetivo = {o.pk: o.numero for o in objetivos}
-    objetivos_info = list(ObjetivoInformacion.objects.filter(plan=plan).order_by("numero", "id"))
-    numero_info = {o.pk: o.numero for o in objetivos_info}
+    def filas(tabla):
+        return tablas.get(tabla, [])
+
+    objetivos = sorted(filas(_OBJETIVO), key=lambda f: (f[1][0], f[0]))
+    numero_objetivo = {pk: e[0] for pk, e, _ in objetivos}
+    objetivos_info = sorted(filas(_OBJETIVO_INFO), key=lambda f: (f[1][0], f[0]))
+    numero_info = {pk: e[0] for pk, e, _ in objetivos_info}
 
     def fila1(pk):
         return filas1.get(pk) or {"id": pk, "region": None, "producto": "", "objetivo": ""}
@@ -243,25 +373,52 @@ def contenido(documento) -> dict:
     def fila2(pk):
         return filas2.get(pk) or {"id": pk, "region": None, "informacion": "", "objetivo": ""}
 
-    def por_region(filas):
+    def por_region(lista, posicion_orden: int):
         # National rows first, then north to south, then as the Servicio ordered them.
         return sorted(
-            filas,
+            lista,
             key=lambda f: (
-                f.centro_id is not None,
-                orden_de.get(f.centro_id, 0),
-                getattr(f, "orden", 0),
-                f.pk,
+                f[1][0] is not None,
+                orden_de.get(f[1][0], 0),
+                f[1][posicion_orden] or 0,
+                f[0],
             ),
         )
 
-    procedimientos = list(
-        ProcedimientoGore.objects.filter(plan=plan)
-        .select_related("region")
-        .order_by("region__orden", "informacion", "id")
-    )
     orden_info = {c: i for i, c in enumerate(INFORMACION)}
-    procedimientos.sort(key=lambda p: (p.region.orden, orden_info.get(p.informacion, 9), p.pk))
+    procedimientos = sorted(
+        filas(_PROCEDIMIENTO),
+        key=lambda f: (f[1][0], orden_info.get(f[2][1], 9), f[0]),
+    )
+    posicion_fila1 = {pk: i for i, pk in enumerate(filas1)}
+    no_abordados = sorted(
+        filas(_NO_ABORDADO),
+        key=lambda f: (posicion_fila1.get(f[1][0], len(posicion_fila1)), f[0]),
+    )
+
+    def procedimiento(pk, e, t):
+        campos = dict(zip(_TEXTOS_PROCEDIMIENTO, map(_texto, t[1:]), strict=False))
+        return {
+            "id": pk,
+            "region": t[0],
+            "informacion": campos["informacion"],
+            "objetivo_informacion": numero_info.get(e[1]),
+            **{k: campos[k] for k in _TEXTOS_PROCEDIMIENTO[1:]},
+        }
+
+    def indicador(pk, e, t):
+        campos = dict(zip(_TEXTOS_INDICADOR, map(_texto, t), strict=False))
+        for k in ("meta", "meta_numerador", "meta_denominador"):
+            campos[k] = _decimal_de_texto(campos[k])
+        return {
+            "id": pk,
+            "numero": e[0],
+            "region": codigo_de.get(e[1]),
+            **campos,
+            "objetivo": numero_objetivo.get(e[2]),
+            "objetivo_informacion": numero_info.get(e[3]),
+            "se_mide": bool(e[4]),
+        }
 
     return {
         "diagnostico": (
@@ -272,114 +429,71 @@ def contenido(documento) -> dict:
         "objetivo_general_informacion": plan.objetivo_general_informacion,
         "objetivos": [
             {
-                "id": o.pk,
-                "numero": o.numero,
-                "descripcion": o.descripcion,
-                "ambito": o.ambito,
-                "regiones": list(o.regiones or []),
-                "fundamento": o.fundamento,
-                "filas": [fila1(pk) for pk in o.filas_cuadro1 or []],
+                "id": pk,
+                "numero": e[0],
+                "descripcion": _texto(t[0]),
+                "ambito": _texto(t[1]),
+                "regiones": list(_json(t[3]) or []),
+                "fundamento": _texto(t[4]),
+                "filas": [fila1(f) for f in _json(t[2]) or []],
             }
-            for o in objetivos
+            for pk, e, t in objetivos
         ],
         "no_abordados": [
             {
-                **{k: v for k, v in fila1(n.fila_cuadro1).items() if k != "id"},
-                "fila": n.fila_cuadro1,
-                "motivo": n.motivo,
+                **{k: v for k, v in fila1(e[0]).items() if k != "id"},
+                "fila": e[0],
+                "motivo": _texto(t[0]),
             }
-            for n in _en_orden_del_diagnostico(
-                ObjetivoNoAbordado.objects.filter(plan=plan), list(filas1)
-            )
+            for pk, e, t in no_abordados
         ],
         "objetivos_informacion": [
             {
-                "id": o.pk,
-                "numero": o.numero,
-                "informacion": o.informacion,
-                "descripcion": o.descripcion,
-                "filas": [fila2(pk) for pk in o.filas_cuadro2 or []],
+                "id": pk,
+                "numero": e[0],
+                "informacion": _texto(t[0]),
+                "descripcion": _texto(t[1]),
+                "filas": [fila2(f) for f in _json(t[2]) or []],
             }
-            for o in objetivos_info
+            for pk, e, t in objetivos_info
         ],
         "medidas": [
             {
-                "id": m.pk,
-                "tipo": m.tipo,
-                "objetivo": numero_objetivo.get(m.objetivo_id),
-                "descripcion": m.descripcion,
+                "id": pk,
+                "tipo": _texto(t[0]),
+                "objetivo": numero_objetivo.get(e[0]),
+                "descripcion": _texto(t[1]),
             }
-            for m in Medida.objects.filter(plan=plan).order_by("tipo", "orden", "id")
+            for pk, e, t in sorted(filas(_MEDIDA), key=lambda f: (f[2][0], f[1][1], f[0]))
         ],
         "propir": [
             {
-                "id": c.pk,
-                "region": codigo_de.get(c.centro_id),
-                "objetivo": numero_objetivo.get(c.objetivo_id),
-                "descripcion": c.descripcion,
-                "monto": int(c.monto) if c.monto is not None else None,
+                "id": pk,
+                "region": codigo_de.get(e[0]),
+                "objetivo": numero_objetivo.get(e[1]),
+                "descripcion": _texto(t[0]),
+                "monto": int(Decimal(t[1])) if t[1] not in (None, "") else None,
             }
-            for c in por_region(CompromisoPropir.objects.filter(plan=plan))
+            for pk, e, t in por_region(filas(_PROPIR), 2)
         ],
-        "procedimientos": [
-            {
-                "id": p.pk,
-                "region": p.region.codigo,
-                "informacion": p.informacion,
-                "objetivo_informacion": numero_info.get(p.objetivo_informacion_id),
-                "formato": p.formato,
-                "contenido": p.contenido,
-                "periodicidad": p.periodicidad,
-                "periodicidad_detalle": p.periodicidad_detalle,
-                "canal": p.canal,
-                "canal_detalle": p.canal_detalle,
-                "responsable_servicio": p.responsable_servicio,
-                "responsable_gore": p.responsable_gore,
-                "instrumento": p.instrumento,
-                "instrumento_numero": p.instrumento_numero,
-                "instrumento_fecha": _fecha(p.instrumento_fecha),
-                "estado": p.estado,
-                "motivo_no_aplica": p.motivo_no_aplica,
-            }
-            for p in procedimientos
-        ],
+        "procedimientos": [procedimiento(*f) for f in procedimientos],
         "indicadores": [
-            {
-                "id": i.pk,
-                "numero": i.numero,
-                "region": codigo_de.get(i.centro_id),
-                "nombre": i.nombre,
-                "formula": i.formula,
-                "numerador": i.numerador,
-                "denominador": i.denominador,
-                "unidad": i.unidad,
-                "meta": _decimal(i.meta),
-                "meta_numerador": _decimal(i.meta_numerador),
-                "meta_denominador": _decimal(i.meta_denominador),
-                "medio_verificacion": i.medio_verificacion,
-                "instrumento_recoleccion": i.instrumento_recoleccion,
-                "instrumento_sistematizacion": i.instrumento_sistematizacion,
-                "nota_tecnica": i.nota_tecnica,
-                "objetivo": numero_objetivo.get(i.objetivo_id),
-                "objetivo_informacion": numero_info.get(i.objetivo_informacion_id),
-                "se_mide": i.se_mide,
-            }
-            for i in Indicador.objects.filter(plan=plan).order_by("numero", "id")
+            indicador(*f) for f in sorted(filas(_INDICADOR), key=lambda f: (f[1][0], f[0]))
         ],
         "actividades": [
             {
-                "id": a.pk,
-                "region": codigo_de.get(a.centro_id),
-                "tipo": a.tipo,
-                "descripcion": a.descripcion,
-                "inicio": _fecha(a.inicio),
-                "plazo": _fecha(a.plazo),
-                "responsable": a.responsable,
-                "objetivo": numero_objetivo.get(a.objetivo_id),
-                "objetivo_informacion": numero_info.get(a.objetivo_informacion_id),
-                "medio_verificacion": a.medio_verificacion,
+                "id": pk,
+                "region": codigo_de.get(e[0]),
+                "tipo": _texto(t[0]),
+                "descripcion": _texto(t[1]),
+                "inicio": _texto(t[2]),
+                "plazo": _texto(t[3]),
+                "responsable": _texto(t[4]),
+                "objetivo": numero_objetivo.get(e[1]),
+                "objetivo_informacion": numero_info.get(e[2]),
+                "medio_verificacion": _texto(t[5]),
             }
-            for a in por_region(Actividad.objects.filter(plan=plan))
+            for pk, e, t in por_region(filas(_ACTIVIDAD), 3)
         ],
     }
 
@@ -986,16 +1100,21 @@ def centro_de_clave(documento, campo: str):
     partes = campo.split(":")
     if len(partes) < 2 or partes[0] not in _REGIONALES or not partes[1].isdigit():
         return None
-    memo = documento.__dict__.setdefault("_planes_centros_filas", None)
+    memo = documento.__dict__.get(_CENTROS_FILAS)
     if memo is None:
+        # Read with the content when it was (``contenido``), else here in one query.
         plan_ids = Plan.objects.filter(documento_id=documento.pk).values("pk")
-        memo = {}
-        for prefijo, modelo in (("ind", Indicador), ("act", Actividad)):
-            for pk, centro_id in modelo.objects.filter(plan_id__in=plan_ids).values_list(
-                "pk", "centro_id"
-            ):
-                memo[(prefijo, pk)] = centro_id
-        documento.__dict__["_planes_centros_filas"] = memo
+        ramas = [
+            modelo.objects.filter(plan_id__in=plan_ids)
+            .order_by()
+            .values_list(Value(prefijo, output_field=CharField()), "pk", "centro_id")
+            for prefijo, modelo in (("ind", Indicador), ("act", Actividad))
+        ]
+        memo = {
+            (prefijo, pk): centro_id
+            for prefijo, pk, centro_id in ramas[0].union(ramas[1], all=True)
+        }
+        documento.__dict__[_CENTROS_FILAS] = memo
     return memo.get((partes[0], int(partes[1])))
 
 

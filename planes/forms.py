@@ -5,7 +5,8 @@ a formset of any size draws and checks its choices without a query per row. The 
 from django import forms
 from django.forms import formset_factory
 
-from pmggt.forms import EstiloGobMixin
+from pmggt.forms import EstiloGobMixin as _EstiloGob
+from pmggt.widgets import acelerar
 
 from . import contenido as contenido_mod
 from .models import (
@@ -19,6 +20,15 @@ from .services import error_fecha
 
 AREA = {"rows": 2}
 VACIO = [("", "—")]
+
+
+class EstiloGobMixin(_EstiloGob):
+    """The core's gob.cl classes, with the widgets drawn in Python (``pmggt.widgets``): the
+    section pages draw hundreds of fields (a select per procedure, a row per activity)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        acelerar(self)
 
 
 def _entero_o_none(valor):
@@ -242,6 +252,7 @@ class _FormsetBase(forms.BaseFormSet):
         super().add_fields(form, index)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = "Eliminar"
+        acelerar(form)  # the id and DELETE fields the formset adds
 
 
 class _FormsetNumerado(_FormsetBase):

@@ -13,11 +13,12 @@ from .models import Aviso
 
 
 def num_no_leidos(usuario) -> int:
-    n = usuario.__dict__.get(AVISOS_NO_LEIDOS)
+    # getattr/setattr, not ``__dict__``: request.user is a SimpleLazyObject, whose own
+    # ``__dict__`` is not the user's (the annotation would never be found).
+    n = getattr(usuario, AVISOS_NO_LEIDOS, None)
     if n is None:
-        n = usuario.__dict__[AVISOS_NO_LEIDOS] = Aviso.objects.filter(
-            usuario_id=usuario.pk, leido_en__isnull=True
-        ).count()
+        n = Aviso.objects.filter(usuario_id=usuario.pk, leido_en__isnull=True).count()
+        setattr(usuario, AVISOS_NO_LEIDOS, n)
     return n
 
 
@@ -33,8 +34,9 @@ def marcar_leidos(usuario, avisos=None) -> int:
     if avisos is not None:
         qs = qs.filter(pk__in=avisos)
     n = qs.update(leido_en=timezone.now())
-    if n and AVISOS_NO_LEIDOS in usuario.__dict__:
-        usuario.__dict__[AVISOS_NO_LEIDOS] = max(0, usuario.__dict__[AVISOS_NO_LEIDOS] - n)
+    actual = getattr(usuario, AVISOS_NO_LEIDOS, None)
+    if n and actual is not None:
+        setattr(usuario, AVISOS_NO_LEIDOS, max(0, actual - n))
     return n
 
 

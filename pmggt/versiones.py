@@ -8,6 +8,8 @@ canonical content (the JSON frozen by ``workflow.enviar``) through ``contenido_v
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db.models import F
+
 from . import etapas
 from .models import Documento, VersionDocumento
 
@@ -137,10 +139,16 @@ def contenido_visado(servicio, ciclo, etapa: int) -> tuple[dict, VersionDocument
     what SUBDERE validated). The content keeps the visado version even while a modification
     of that stage is in progress.
     """
-    documento = documento_de(servicio, ciclo, etapa)
-    if documento is None:
-        return None
-    version = version_visada(documento)
+    version = (
+        VersionDocumento.objects.select_related("documento__servicio", "documento__ciclo")
+        .filter(
+            documento__servicio=servicio,
+            documento__ciclo=ciclo,
+            documento__etapa=etapa,
+            numero=F("documento__version_visada"),
+        )
+        .first()
+    )
     if version is None:
         return None
     return version.contenido, version

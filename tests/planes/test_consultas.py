@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from planes.models import Actividad, Indicador
 from pmggt import services
-from pmggt.models import Centro
+from pmggt.models import Centro, Observacion
 from tests.fabricas import RegionFactory
 from tests.planes.fabricas import crear_plan
 
-MAXIMO = 21  # 20 + the stage deadline (pmggt.calendario) on the document page
+MAXIMO = 15  # issue 8: every page ≤ 15 queries (12 on the document page, 10 on the others today)
 PAGINAS = [
     ("pmggt:documento", ()),
     ("planes:objetivos", ()),
@@ -115,3 +115,60 @@ def test_paginas_del_plan_en_consultas_constantes(client, mundo, django_assert_m
         with django_assert_max_num_queries(MAXIMO):
             client.get(reverse(nombre, args=[documento.pk, *extra]))
     print({k[1:]: v for k, v in primera.items() if k[0] == "encargada"})
+
+
+def _devuelto_con(mundo, documento, n: int):
+    """The Plan sent and returned by the Jefe/a with ``n`` observaciones on its fields (spread
+    over objectives, indicators, activities and procedures), open in Borrador."""
+    from planes import contenido as cm
+    from pmggt import workflow
+
+    claves = [clave for clave, _etiqueta, _valor in cm.aplanar(cm.contenido(documento))]
+    assert len(claves) >= 5
+    workflow.enviar(documento=documento, actor=mundo.encargada, comentario="Envío")
+    documento.refresh_from_db()
+    workflow.devolver(
+        documento=documento,
+        actor=mundo.jefe,
+        version=documento.version_actual,
+        observaciones=[
+            {"texto": f"Observación {i}", "campo": claves[i % len(claves)]} for i in range(n)
+        ],
+    )
+    documento.refresh_from_db()
+    assert documento.observaciones.filter(resuelta=False).count() == n
+
+
+@pytest.mark.django_db
+def test_paginas_del_plan_iguales_con_5_y_50_observaciones(
+    client, mundo, django_assert_max_num_queries
+):
+    # The Plan returned by the Jefe/a with 5 open observaciones on its fields, then 45 more of
+    # the same return: every page costs the same, within the pin, for the Servicio's readers
+    # (the «Devuelto» banner and the per-field lists).
+    from planes import contenido as cm
+
+    documento = crear_plan(mundo)
+    _actividades(documento.plan, mundo.centro_region_i, 1, 10)
+    _devuelto_con(mundo, documento, 5)
+    cinco = _medir(client, mundo, documento)
+    devolucion = documento.observaciones.first().transicion
+    claves = [clave for clave, _etiqueta, _valor in cm.aplanar(cm.contenido(documento))]
+    Observacion.objects.bulk_create(
+        Observacion(
+            documento=documento,
+            version=devolucion.version,
+            autor=mundo.jefe,
+            texto=f"Observación adicional {i}",
+            campo=claves[i % len(claves)],
+            transicion=devolucion,
+        )
+        for i in range(45)
+    )
+    assert documento.observaciones.filter(resuelta=False).count() == 50
+    cincuenta = _medir(client, mundo, documento)
+    assert cinco == cincuenta
+    assert max(cinco.values()) <= MAXIMO
+    client.force_login(mundo.encargada)
+    with django_assert_max_num_queries(MAXIMO):
+        client.get(reverse("pmggt:documento", args=[documento.pk]))
