@@ -693,14 +693,15 @@ def _fila_editar(request, pk, region, fila_pk, tipo):
             return _volver(documento, region)
         else:
             if request.htmx:
+                vista = _fila_vista(documento, tipo, fila.pk, request)
                 return render(
                     request,
-                    f"planes/_fila_{tipo}.html",
+                    "planes/_fila_guardada.html",
                     {
                         "documento": documento,
-                        "f": _fila_vista(documento, tipo, fila.pk, request),
-                        "edita_fila": True,
-                        "region_fila": region,
+                        "tipo": tipo,
+                        "filas": [vista] if vista else [],
+                        "editables": {vista["region"]} if vista else set(),
                     },
                 )
             messages.success(request, "Cambios guardados.")

@@ -46,8 +46,31 @@ class Bloque:
     items: list[str] = field(default_factory=list)
 
 
+# A one-line text with none of what ``normalizar`` changes (line breaks, controls, bullets, tabs
+# and non-breaking spaces, runs of spaces, spaces at the ends, non-NFC) is its own normal form:
+# one paragraph, with no regex work (most cells of a cuadro or a Plan are such texts).
+_NO_SIMPLE = re.compile(
+    "[\r\n\u2028\u2029\t\u00a0\u2007\u202f\u2022\uf0b7"
+    "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b-\u200d\ufeff]|  "
+)
+
+
+def es_simple(texto) -> bool:
+    """``normalizar(texto) == texto`` and it is one paragraph (see ``_NO_SIMPLE``)."""
+    return (
+        type(texto) is str
+        and texto != ""
+        and _NO_SIMPLE.search(texto) is None
+        and texto == texto.strip()
+        and _VINETA.match(texto) is None
+        and unicodedata.is_normalized("NFC", texto)
+    )
+
+
 def bloques(texto: str | None) -> list[Bloque]:
     """Paragraphs and bullet lists of a (normalised) text."""
+    if es_simple(texto):
+        return [Bloque("p", texto)]
     resultado: list[Bloque] = []
     for linea in normalizar(texto).split("\n"):
         if not linea:

@@ -1,6 +1,8 @@
 """Labels of the Plan's canonical content for templates that get it raw (the GORE's page)."""
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from planes import contenido as cm
 
@@ -35,3 +37,13 @@ def instrumento(p: dict) -> str:
 @register.filter
 def estado_procedimiento(p: dict) -> str:
     return cm.texto_estado(p)
+
+
+@register.filter
+def obs(lista) -> str:
+    """The open observaciones of a field or row, each as ``pmggt.fragmentos`` drew it
+    (``o.html``): what the former ``planes/_obs.html`` include gave, without a template per
+    row (the document page has one per objective, measure, procedure, indicator and activity)."""
+    if not lista:
+        return ""
+    return mark_safe("".join(conditional_escape(o.html) for o in lista))

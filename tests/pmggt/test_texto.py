@@ -86,3 +86,74 @@ def test_la_etiqueta_texto_da_el_html_de_su_plantilla(valor, vacio):
     )
     assert etiqueta == plantilla.removesuffix("\n")  # the file's last newline aside
     assert "<script>" not in etiqueta and "<i>" not in etiqueta
+
+
+def test_el_atajo_de_una_linea_da_lo_mismo_que_normalizar():
+    # es_simple: the one-paragraph shortcut of bloques. For every text it accepts, normalizar
+    # gives the text back and bloques one paragraph; it turns down anything normalizar changes.
+    import itertools
+    import random
+
+    from pmggt.texto import Bloque, bloques, es_simple, normalizar
+
+    piezas = [
+        "a",
+        "Región",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\u00a0",
+        "\u2007",
+        "\u202f",
+        "\u2003",
+        "•",
+        "\uf0b7",
+        "◦",
+        "▪",
+        "-",
+        "- ",
+        "–",
+        "* ",
+        "·",
+        "\u200b",
+        "\ufeff",
+        "\x00",
+        "\x0b",
+        "\u2028",
+        "\u2029",
+        "e\u0301",
+        "é",
+        "<b>",
+        "&",
+        "«x»",
+        "100%",
+        "1.",
+        "o ",
+        "Ñuble",
+    ]
+    rng = random.Random(7)
+    casos = ["", "a", " a", "a ", "- a", "-a", "• a", "a • b", "a  b", "e\u0301"]
+    casos += ["".join(p) for p in itertools.product(piezas[:12], repeat=2)]
+    casos += ["".join(rng.choice(piezas) for _ in range(rng.randint(1, 8))) for _ in range(5000)]
+    aceptados = 0
+    for texto in casos:
+        if es_simple(texto):
+            aceptados += 1
+            assert normalizar(texto) == texto, repr(texto)
+        lento = [b for b in _bloques_sin_atajo(texto)]
+        assert bloques(texto) == lento, repr(texto)
+    assert aceptados > 100
+    assert bloques("Región de Ñuble") == [Bloque("p", "Región de Ñuble")]
+
+
+def _bloques_sin_atajo(texto):
+    from pmggt import texto as modulo
+
+    original = modulo.es_simple
+    modulo.es_simple = lambda _texto: False
+    try:
+        return modulo.bloques(texto)
+    finally:
+        modulo.es_simple = original
