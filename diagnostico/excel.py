@@ -418,7 +418,9 @@ def exportar_cuadros(
         regiones = [r for r in regiones if (r["codigo"] or propio) == region]
         if not regiones:
             raise RegionNoEncontrada(f"La región {region} no corresponde a este documento.")
-    wb = x.libro(solo_escritura=True)  # rows streamed: same cells, styles and settings
+    # Rows streamed (same cells, styles and settings as a normal workbook), each sheet's XML in
+    # memory: a Diagnóstico's sheets are small (its regions' rows).
+    wb = x.libro(solo_escritura=True, en_memoria=True)
     por_region = {}
     for cuadro in ("C1", "C2"):
         for fila in _filas(datos, cuadro):

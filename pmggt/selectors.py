@@ -53,7 +53,11 @@ class _EnIds(Lookup):
     def as_sql(self, compiler, connection):
         lhs, params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", (*params, self.rhs)
+            # The array in the column's own type (psycopg sends a list of ints as integer[]):
+            # a bigint column against integer[] is a cross-type comparison PostgreSQL checks
+            # element by element, where the same type lets it hash the array once per query.
+            tipo = self.lhs.output_field.cast_db_type(connection)
+            return f"{lhs} = ANY(%s::{tipo}[])", (*params, self.rhs)
         return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*params, *self.rhs)
 
 

@@ -22,6 +22,7 @@ from xml.parsers import expat
 from django import forms
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.packaging.manifest import Manifest
 from openpyxl.packaging.relationship import get_dependents, get_rels_path
 from openpyxl.packaging.workbook import WorkbookPackage
@@ -29,8 +30,11 @@ from openpyxl.reader.excel import _find_workbook_part
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
 from openpyxl.xml.functions import fromstring
 
@@ -127,10 +131,82 @@ def error_general(mensaje: str, _tipo=None) -> ErrorImportacion:
 # --- Writing ----------------------------------------------------------------------------------
 
 
-def libro(*, solo_escritura: bool = False) -> Workbook:
+class _HojaSoloEscritura(WriteOnlyWorksheet):
+    """openpyxl's write-only sheet, taking the cells it is given (``celda``) as they are.
+
+    openpyxl's own sheet first tries each appended value as a cell's value and, for a cell,
+    gets a ValueError (its message formats the cell's repr) before using it: per cell, an
+    exception. ``en_memoria``: the sheet's XML is written to memory instead of a temporary file
+    (created, written, read back and deleted per sheet); for workbooks whose sheets are small
+    (the Cuadros), not for exports of whole lists, which stream to keep memory bounded."""
+
+    en_memoria = False
+
+    def _get_writer(self):
+        if self._writer is None and self.en_memoria:
+            self._writer = WorksheetWriter(self, out=io.BytesIO())
+            self._writer.write_top()
+        super()._get_writer()
+
+    def _values_to_row(self, values, row_idx):
+        libre = None  # one cell for the plain values, as openpyxl's sheet does
+        for col_idx, value in enumerate(values, 1):
+            if value is None:
+                continue
+            if isinstance(value, Cell):
+                cell = value
+            else:
+                if libre is None:
+                    libre = WriteOnlyCell(self)
+                cell = libre
+                cell.value = value
+            cell.column = col_idx
+            cell.row = row_idx
+            if cell.hyperlink is not None:
+                cell.hyperlink.ref = cell.coordinate
+            yield cell
+            if cell is libre and (cell.has_style or cell.hyperlink):
+                libre = None
+
+
+class _Libro(Workbook):
+    """A workbook whose write-only sheets are ``_HojaSoloEscritura``."""
+
+    hojas_en_memoria = False
+
+    def create_sheet(self, title=None, index=None):
+        if not self.write_only:
+            return super().create_sheet(title, index)
+        hoja = _HojaSoloEscritura(parent=self, title=title)
+        hoja.en_memoria = self.hojas_en_memoria
+        self._add_sheet(sheet=hoja, index=index)
+        return hoja
+
+
+class _Escritor(ExcelWriter):
+    """openpyxl's writer, for sheets written to memory (``_HojaSoloEscritura.en_memoria``):
+    their XML goes into the zip as it is (openpyxl's own writer copies a temporary file)."""
+
+    def write_worksheet(self, ws):
+        if not getattr(ws, "en_memoria", False):
+            return super().write_worksheet(ws)
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        if not ws.closed:
+            ws.close()
+        ws._rels = ws._writer._rels
+        self._archive.writestr(ws.path[1:], ws._writer.out.getvalue())
+        self.manifest.append(ws)
+
+
+def libro(*, solo_escritura: bool = False, en_memoria: bool = False) -> Workbook:
     """An empty workbook with the shared named styles registered. ``solo_escritura``: rows are
-    streamed (bounded memory, for exports of whole lists); cells come from ``celda``."""
-    wb = Workbook(write_only=solo_escritura)
+    streamed (bounded memory, for exports of whole lists); cells come from ``celda``.
+    ``en_memoria`` (with ``solo_escritura``): each sheet's XML is kept in memory instead of a
+    temporary file, for workbooks of small sheets (see ``_HojaSoloEscritura``)."""
+    wb = _Libro(write_only=solo_escritura)
+    wb.hojas_en_memoria = solo_escritura and en_memoria
     if not solo_escritura:
         wb.remove(wb.active)
     # Named styles: one assignment per cell (setting font/border/alignment one by one is slow).
@@ -149,7 +225,12 @@ def guardar(wb: Workbook, titulo: str) -> bytes:
     wb.properties.title = titulo
     wb.properties.creator = "PMG-GT"
     salida = io.BytesIO()
-    wb.save(salida)
+    if getattr(wb, "hojas_en_memoria", False):
+        # What Workbook.save does, with the writer that takes sheets written to memory.
+        wb.properties.modified = datetime.datetime.now(tz=datetime.UTC).replace(tzinfo=None)
+        _Escritor(wb, zipfile.ZipFile(salida, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    else:
+        wb.save(salida)
     return salida.getvalue()
 
 
@@ -816,6 +897,87 @@ class _Escaneo:
             self.con_valor = True
 
 
+# The quick scan (``_escaneo_rapido``): parts up to this size, read whole, are checked without a
+# Python call per element; anything it cannot decide goes through ``_Escaneo``.
+MAX_BYTES_ESCANEO_RAPIDO = 1024 * 1024
+# Start tags of rows and of cells by local name (any prefix, as ``_Escaneo`` reads them), and
+# the same with a plain "r" as their first attribute (a row number; a cell reference without
+# "$"), as Excel, LibreOffice and openpyxl write them.
+_PREFIJO = rb"<(?:[A-Za-z_][\w.\-]*:)?"
+_ATRIBUTOS_ANTES = rb"\s+r\s*=\s*([\"'])"
+_INICIO_FILA = re.compile(_PREFIJO + rb"row[\s/>]")
+_INICIO_CELDA = re.compile(_PREFIJO + rb"c[\s/>]")
+_FILA_CON_R = re.compile(_PREFIJO + rb"row" + _ATRIBUTOS_ANTES + rb"(\d{1,7})\1")
+_CELDA_CON_R = re.compile(_PREFIJO + rb"c" + _ATRIBUTOS_ANTES + rb"([A-Za-z]{1,3})(\d{1,7})\1")
+_DATOS_DE_HOJA = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?sheetData[\s/>]")
+
+
+def _escaneo_rapido(z, info, hoja: str | None, limite: int):
+    """(elements, Extension) of a small part whose check needs no Python call per element, or
+    None: then ``_Escaneo`` decides (and words any refusal) exactly as without this.
+
+    The part (at most MAX_BYTES_ESCANEO_RAPIDO, read whole) must parse as XML with expat alone
+    (no handlers: C speed) and hold no "<!" (no DTD, comment or CDATA) and no processing
+    instruction but the XML declaration: then every "<" opens a tag, and its elements are the
+    "<" that do not open an end tag (or the declaration): an exact count. A worksheet must
+    also be within every per-sheet limit by that count alone (at most MAX_CELDAS_FILA
+    elements: no row can have more cells, nor the sheet more elements outside its rows), all
+    its rows inside its one <sheetData>, and every row and cell must carry a plain "r" within
+    MAX_FILA and MAX_COLUMNAS. Its Extension is then the last row and column any row or cell
+    names: the same answer to ``revisar_hoja`` (no refusal either way) and the same last row to
+    read (``ultima_fila_xml``) as the full scan gives."""
+    if info.file_size > MAX_BYTES_ESCANEO_RAPIDO or not info.filename.endswith((".xml", ".rels")):
+        return None
+    try:
+        with z.open(info) as fuente:
+            datos = fuente.read(MAX_BYTES_ESCANEO_RAPIDO + 1)
+    except Exception:
+        return None
+    if len(datos) > MAX_BYTES_ESCANEO_RAPIDO or b"<!" in datos:
+        return None
+    instrucciones = datos.count(b"<?")
+    if instrucciones:
+        inicio = 3 if datos.startswith(b"\xef\xbb\xbf") else 0
+        fin = datos.find(b"?>")
+        if instrucciones > 1 or not datos.startswith(b"<?xml", inicio):
+            return None
+        if fin < 0 or datos.find(b"<", inicio + 1) < fin:
+            return None
+    try:
+        expat.ParserCreate(namespace_separator="}").Parse(datos, True)
+    except Exception:
+        return None
+    elementos = datos.count(b"<") - datos.count(b"</") - instrucciones
+    if elementos > limite:
+        return None
+    if hoja is None:
+        return elementos, Extension()
+    if elementos > min(MAX_CELDAS_FILA, MAX_ELEMENTOS_FUERA_DE_DATOS):
+        return None
+    marcas = list(_DATOS_DE_HOJA.finditer(datos))
+    if [m[1] for m in marcas] != [b"", b"/"]:
+        return None  # not one <sheetData> with its rows
+    desde, hasta = marcas[0].end(), marcas[1].start()
+    filas = _FILA_CON_R.findall(datos)
+    celdas = _CELDA_CON_R.findall(datos)
+    if not (
+        len(filas)
+        == len(_INICIO_FILA.findall(datos))
+        == len(_INICIO_FILA.findall(datos, desde, hasta))
+        and len(celdas) == len(_INICIO_CELDA.findall(datos))
+    ):
+        return None  # a row outside <sheetData>, or a row or cell numbered by its position
+    ultima_fila = max(map(int, (numero for _q, numero in filas)), default=0)
+    fila_celdas = max(map(int, (numero for _q, _letras, numero in celdas)), default=0)
+    ultima_columna = max(
+        (_numero_letras(letras.decode()) for letras in {letras for _q, letras, _n in celdas}),
+        default=0,
+    )
+    if max(ultima_fila, fila_celdas) > MAX_FILA or ultima_columna > MAX_COLUMNAS:
+        return None
+    return elementos, Extension(ultima_fila, ultima_columna, ultima_fila)
+
+
 def _revisar_paquete(z: zipfile.ZipFile) -> dict[str, Extension]:
     """Check the zip and every part against the limits before openpyxl reads anything.
 
@@ -850,6 +1012,11 @@ def _revisar_paquete(z: zipfile.ZipFile) -> dict[str, Extension]:
     def escanear(info, hoja: str | None = None, limite: int = MAX_ELEMENTOS_PARTE) -> Extension:
         if hoja is not None:
             limite = MAX_ELEMENTOS_HOJA
+        rapido = _escaneo_rapido(z, info, hoja, min(limite, presupuesto[0]))
+        if rapido is not None:
+            elementos, extension = rapido
+            presupuesto[0] -= elementos
+            return extension
         escaneo = _Escaneo(hoja, min(limite, presupuesto[0]))
         try:
             with z.open(info) as fuente:

@@ -240,7 +240,7 @@ def test_el_libro_de_solo_escritura_es_el_libro_de_siempre(mundo_consultas, monk
     toolkit's normal mode builds, cell by cell, style by style, setting by setting."""
     libro = excel.x.libro
 
-    def libro_normal(solo_escritura=False):
+    def libro_normal(solo_escritura=False, en_memoria=False):
         return libro()
 
     for doc in (mundo_consultas.chico, mundo_consultas.grande):
