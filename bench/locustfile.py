@@ -3,11 +3,13 @@
 Every simulated person logs in once through the real login form (CSRF token included) as one of
 the personas that ``diagnostico.rendimiento.personas_carga`` picked from the database and wrote
 to the JSON file named by ``BENCH_PERSONAS``: ``{"contrasena": ..., "personas": [{"usuario", "rol",
-"documentos": [pk…], "cuadros": [url…], "diferencias": [pk…], "paginas_lista": n}, …]}``. The
-personas are taken in order (the file keeps the role mix in any prefix), one per locust user.
+"documentos": [pk…], "cuadros": [url…], "diferencias": [pk…], "paginas_lista": n,
+"planes": [pk…], "secciones_plan": [url…]}, …]}``. The personas are taken in order (the file
+keeps the role mix in any prefix), one per locust user.
 
 Then it browses as people do: mostly Mis pendientes, document pages and cuadro pages, the
-documents list (pages and filters), now and then a diff.
+documents list (pages and filters), now and then a diff; and, where the person can read one,
+a Plan's document page (Etapa II) and one of its section or regional pages.
 
 The server runs without DEBUG, as in production behind a TLS proxy: every request says
 ``X-Forwarded-Proto: https`` (``SECURE_PROXY_SSL_HEADER``), the login form's POST carries an
@@ -128,6 +130,19 @@ class Persona(HttpUser):
         if not self.p["cuadros"]:
             return self.documento()
         self.client.get(random.choice(self.p["cuadros"]), name="Cuadro (región)")
+
+    @task(3)
+    def plan(self):
+        if not self.p.get("planes"):
+            return self.documento()
+        pk = random.choice(self.p["planes"])
+        self.client.get(f"/documentos/{pk}/", name="Plan (documento)")
+
+    @task(2)
+    def plan_seccion(self):
+        if not self.p.get("secciones_plan"):
+            return self.documento()
+        self.client.get(random.choice(self.p["secciones_plan"]), name="Plan (sección o región)")
 
     @task(1)
     def diferencias(self):

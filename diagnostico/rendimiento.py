@@ -1,7 +1,8 @@
 """Benchmark of PMG-GT (``manage.py medir_rendimiento``, ``make bench``, docs/rendimiento.md).
 
 It lives with Etapa I because it measures Etapa I's pages and tables (the core imports no
-stage app); later stages add their pages here.
+stage app); later stages add their pages here: Etapa II's (the Plan's document page, sections,
+regional parts, diff, PDF and Excel) are rows titled «Etapa II · …» in the same tables.
 
 Two parts, both on the database ``DATABASE_URL`` points to:
 
@@ -74,6 +75,7 @@ from pmggt.models import Centro, Documento, GrupoRol, Observacion, Servicio, Ver
 Tipo = GrupoRol.Tipo
 Estado = Documento.Estado
 ETAPA_I = Documento.Etapa.DIAGNOSTICO
+ETAPA_II = Documento.Etapa.PLAN
 URLCONF = "diagnostico.rendimiento_urls"
 
 # Targets (docs/rendimiento.md).
@@ -415,7 +417,152 @@ def elegir() -> Eleccion:
         .first()
     ) or borrador
     e.documentos["pdf"] = (impreso, f"sin visar, con más filas ({impreso.filas})")
+    _elegir_plan(e, region_gore)
     return e
+
+
+def _con_filas_plan(qs):
+    """Plans (Documentos of Etapa II) annotated with ``filas``: their objectives, procedures,
+    PROPIR commitments, indicators and activities."""
+    from planes.models import (
+        Actividad,
+        CompromisoPropir,
+        Indicador,
+        ObjetivoEspecifico,
+        ProcedimientoGore,
+    )
+
+    def cuenta(modelo):
+        return Coalesce(
+            Subquery(
+                modelo.objects.filter(plan__documento=OuterRef("pk"))
+                .order_by()
+                .values("plan__documento")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    modelos = (ObjetivoEspecifico, ProcedimientoGore, CompromisoPropir, Indicador, Actividad)
+    total = cuenta(modelos[0])
+    for modelo in modelos[1:]:
+        total = total + cuenta(modelo)
+    return qs.annotate(filas=total)
+
+
+def _elegir_plan(e: Eleccion, region_gore) -> None:
+    """Etapa II's personas and documents (keys «plan_…»), chosen by query as Etapa I's."""
+    from planes.models import Actividad
+
+    User = get_user_model()
+    planes = Documento.objects.filter(etapa=ETAPA_II).select_related("servicio", "ciclo")
+    if not planes.exists():
+        e.avisos.append("No hay Planes (Etapa II): se omiten sus páginas.")
+        return
+
+    # The Plan in Borrador with most rows whose Servicio has an Encargado/a GT.
+    borrador = None
+    for doc in _con_filas_plan(planes.filter(estado=Estado.BORRADOR)).order_by("-filas", "pk"):
+        if _usuarios(Tipo.ENCARGADO_GT, servicio=doc.servicio).exists():
+            borrador = doc
+            break
+    if borrador is not None:
+        encargado = _usuarios(Tipo.ENCARGADO_GT, servicio=borrador.servicio).order_by("pk").first()
+        e.personas["plan_encargado"] = Persona(
+            "Encargado/a GT", encargado, f"{borrador.servicio.sigla} (Etapa II)"
+        )
+        # The region with most activities, and its Encargada de Centro.
+        mas = (
+            Actividad.objects.filter(plan__documento=borrador, centro__isnull=False)
+            .order_by()
+            .values("centro_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "centro_id")
+            .first()
+        )
+        detalle = ""
+        if mas is not None:
+            centro = Centro.objects.select_related("region").get(pk=mas["centro_id"])
+            usuario_centro = _usuarios(Tipo.ENCARGADO_CENTRO, centro=centro).order_by("pk").first()
+            if usuario_centro is not None:
+                e.personas["plan_centro"] = Persona(
+                    "Encargado/a de Centro",
+                    usuario_centro,
+                    f"{borrador.servicio.sigla}, región {centro.region.codigo} (Etapa II)",
+                )
+                e.regiones["plan_centro"] = centro.region.codigo
+            detalle = f"; región {centro.region.codigo}: {mas['n']} actividades"
+        e.documentos["plan_borrador"] = (
+            borrador,
+            f"Etapa II: Plan en Borrador con más filas ({borrador.filas}{detalle})",
+        )
+    else:
+        e.avisos.append(
+            "No hay un Plan en Borrador con Encargado/a GT: se omiten sus secciones, regiones, "
+            "Excel y página del documento del Encargado/a GT."
+        )
+
+    # The Plan with most open observaciones, read by its Experto/a.
+    observado = (
+        planes.annotate(abiertas=Count("observaciones", filter=Q(observaciones__resuelta=False)))
+        .order_by("-abiertas", "-pk")
+        .first()
+    )
+    experto = (
+        User.objects.filter(
+            is_active=True,
+            groups__rol__tipo=Tipo.EXPERTO,
+            groups__rol__servicio=observado.servicio,
+        )
+        .order_by("pk")
+        .first()
+    )
+    e.documentos["plan_observado"] = (
+        observado,
+        f"Etapa II: con más observaciones abiertas ({observado.abiertas})",
+    )
+    if experto is not None:
+        e.personas["plan_experto"] = Persona(
+            "Experto/a SUBDERE", experto, f"{observado.servicio.sigla} (Etapa II)"
+        )
+
+    # A visado Plan the GORE reads: concerning its region, with most rows.
+    if region_gore is not None and "gore" in e.personas:
+        concierne = Q(servicio__centros__region=region_gore) | Q(
+            servicio__region=region_gore, servicio__centros__isnull=True
+        )
+        ids = planes.filter(concierne, version_visada__isnull=False).values("pk")
+        visado = _con_filas_plan(planes.filter(pk__in=ids)).order_by("-filas", "pk").first()
+        if visado is not None:
+            tiene_centro = Centro.objects.filter(
+                servicio=visado.servicio, region=region_gore
+            ).exists()
+            e.regiones["plan_visado"] = region_gore.codigo if tiene_centro else "servicio"
+            e.documentos["plan_visado"] = (
+                visado,
+                f"Etapa II: visado, de la región del GORE, con más filas ({visado.filas})",
+            )
+
+    # The Plan with most versions (at least two): the diff page.
+    versionado = planes.annotate(n=Count("versiones")).filter(n__gte=2).order_by("-n", "pk").first()
+    if versionado is not None:
+        e.documentos["plan_versiones"] = (
+            versionado,
+            f"Etapa II: con más versiones ({versionado.n})",
+        )
+        e.personas["plan_lector_versiones"] = _lector_interno(versionado, e.personas["admin"])
+
+    # The PDF: the never-visado Plan with most rows (a visado one could come from a cache).
+    impreso = (
+        _con_filas_plan(planes.filter(version_visada__isnull=True)).order_by("-filas", "pk").first()
+    ) or borrador
+    if impreso is not None:
+        e.documentos["plan_pdf"] = (
+            impreso,
+            f"Etapa II: sin visar, con más filas ({getattr(impreso, 'filas', 0)})",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,6 +579,8 @@ class Pagina:
     datos: Callable | None = None  # POST data (a fresh dict each call)
     objetivo: float | None = None  # target ratio against the bare page
     razon: bool = True  # time it against the bare page
+    # An Excel export's import page: (clave, titulo, url); measured right after the export.
+    importar: tuple | None = None
     # Results
     estado: int | None = None
     consultas: int | None = None
@@ -587,8 +736,110 @@ def _paginas(e: Eleccion) -> list[Pagina]:
         "encargado",
         _ruta("diagnostico:excel_exportar", pk=borrador.pk),
         razon=False,
+        importar=(
+            "excel_importar",
+            "Excel, importar (POST) · Encargado/a GT",
+            _ruta("diagnostico:excel_importar", pk=borrador.pk),
+        ),
     )
+    _paginas_plan(e, agregar)
     return paginas
+
+
+def _paginas_plan(e: Eleccion, agregar) -> None:
+    """Etapa II's pages (titles «Etapa II · …»), appended after Etapa I's by ``agregar``."""
+    d, r = e.documentos, e.regiones
+    if "plan_borrador" in d:
+        pk = d["plan_borrador"][0].pk
+        agregar(
+            "plan_documento",
+            "Etapa II · Página del documento · Encargado/a GT",
+            "plan_encargado",
+            _ruta("pmggt:documento", pk=pk),
+            objetivo=RAZON_DOCUMENTO,
+        )
+        for nombre, titulo in (
+            ("objetivos", "Objetivos"),
+            ("informacion", "Información regional"),
+            ("indicadores", "Indicadores"),
+            ("programa", "Programa de trabajo"),
+        ):
+            agregar(
+                f"plan_{nombre}",
+                f"Etapa II · {titulo} · Encargado/a GT",
+                "plan_encargado",
+                _ruta(f"planes:{nombre}", pk=pk),
+                objetivo=RAZON_DOCUMENTO,
+            )
+        if "plan_centro" in r:
+            agregar(
+                "plan_region_centro",
+                f"Etapa II · Región {r['plan_centro']} · Encargado/a de Centro",
+                "plan_centro",
+                _ruta("planes:region", pk=pk, region=r["plan_centro"]),
+                objetivo=RAZON_DOCUMENTO,
+            )
+        agregar(
+            "plan_nacional",
+            "Etapa II · Parte nacional (servicio) · Encargado/a GT",
+            "plan_encargado",
+            _ruta("planes:region", pk=pk, region="servicio"),
+            objetivo=RAZON_DOCUMENTO,
+        )
+    if "plan_observado" in d:
+        agregar(
+            "plan_documento_experto",
+            "Etapa II · Página del documento · Experto/a (más observaciones)",
+            "plan_experto",
+            _ruta("pmggt:documento", pk=d["plan_observado"][0].pk),
+            objetivo=RAZON_DOCUMENTO,
+        )
+    if "plan_visado" in d:
+        pk = d["plan_visado"][0].pk
+        agregar(
+            "plan_documento_gore",
+            "Etapa II · Página del documento · GORE",
+            "gore",
+            _ruta("pmggt:documento", pk=pk),
+            objetivo=RAZON_DOCUMENTO,
+        )
+        region = r["plan_visado"]
+        agregar(
+            "plan_region_gore",
+            f"Etapa II · Región {region} · GORE",
+            "gore",
+            _ruta("planes:region", pk=pk, region=region),
+            objetivo=RAZON_DOCUMENTO,
+        )
+    if "plan_versiones" in d:
+        agregar(
+            "plan_diferencias",
+            "Etapa II · Diferencias entre versiones",
+            "plan_lector_versiones",
+            _ruta("pmggt:documento_diferencias", pk=d["plan_versiones"][0].pk),
+        )
+    if "plan_pdf" in d:
+        agregar(
+            "plan_pdf",
+            "Etapa II · PDF Plan y Programa de Trabajo · Administrador/a",
+            "admin",
+            _ruta("planes:pdf", pk=d["plan_pdf"][0].pk, informe="plan"),
+            razon=False,
+        )
+    if "plan_borrador" in d:
+        pk = d["plan_borrador"][0].pk
+        agregar(
+            "plan_excel_exportar",
+            "Etapa II · Excel, exportar · Encargado/a GT",
+            "plan_encargado",
+            _ruta("planes:excel", pk=pk),
+            razon=False,
+            importar=(
+                "plan_excel_importar",
+                "Etapa II · Excel, importar (POST) · Encargado/a GT",
+                _ruta("planes:excel_importar", pk=pk),
+            ),
+        )
 
 
 def _pedir(cliente, pagina: Pagina):
@@ -876,7 +1127,14 @@ def _openpyxl_leer(contenido: bytes) -> Callable:
     return leer
 
 
-def _medir_excel(cliente, exportar: Pagina, importar: Pagina, rondas: int, r: ResultadoExcel):
+def _medir_excel(
+    cliente,
+    exportar: Pagina,
+    importar: Pagina,
+    rondas: int,
+    r: ResultadoExcel,
+    archivo: str = "cuadros.xlsx",
+):
     if exportar.estado != 200:
         r.nota = f"La exportación respondió HTTP {exportar.estado}."
         return
@@ -895,7 +1153,7 @@ def _medir_excel(cliente, exportar: Pagina, importar: Pagina, rondas: int, r: Re
     from pmggt.informes.excel import TIPO_XLSX
 
     def datos():
-        return {"archivo": SimpleUploadedFile("cuadros.xlsx", contenido, content_type=TIPO_XLSX)}
+        return {"archivo": SimpleUploadedFile(archivo, contenido, content_type=TIPO_XLSX)}
 
     importar.datos = datos
 
@@ -935,6 +1193,8 @@ class Medicion:
     pdf: ResultadoPDF
     excel: ResultadoExcel
     rondas: int
+    pdf_plan: ResultadoPDF = field(default_factory=ResultadoPDF)
+    excel_plan: ResultadoExcel = field(default_factory=ResultadoExcel)
     segundos: float = 0.0
     avisos: list[str] = field(default_factory=list)
     mundo: dict = field(default_factory=dict)
@@ -942,16 +1202,24 @@ class Medicion:
 
 def _mundo() -> dict:
     from diagnostico.models import FilaCuadro1, FilaCuadro2
+    from planes.models import Actividad, CompromisoPropir, Indicador, ProcedimientoGore
 
     User = get_user_model()
     return {
         "Servicios": Servicio.objects.count(),
         "Centros": Centro.objects.count(),
         "Diagnósticos": Documento.objects.filter(etapa=ETAPA_I).count(),
-        "visados": Documento.objects.filter(version_visada__isnull=False).count(),
+        "visados": Documento.objects.filter(etapa=ETAPA_I, version_visada__isnull=False).count(),
+        "Planes (Etapa II)": Documento.objects.filter(etapa=ETAPA_II).count(),
+        "Planes visados": Documento.objects.filter(
+            etapa=ETAPA_II, version_visada__isnull=False
+        ).count(),
         "versiones": VersionDocumento.objects.count(),
         "observaciones abiertas": Observacion.objects.filter(resuelta=False).count(),
         "filas de cuadros": FilaCuadro1.objects.count() + FilaCuadro2.objects.count(),
+        "filas de Planes": sum(
+            m.objects.count() for m in (Actividad, Indicador, ProcedimientoGore, CompromisoPropir)
+        ),
         "usuarios activos": User.objects.filter(is_active=True).count(),
     }
 
@@ -1016,11 +1284,12 @@ def medir(*, rondas: int = 15, rondas_pdf: int = 3, sin_pdf: bool = False, avanc
     with _entorno_de_medicion() as avisos, _silenciando("axes"), _heap_congelado():
         e = elegir()
         paginas = _paginas(e)
-        pdf = ResultadoPDF()
-        excel = ResultadoExcel()
+        pdf, pdf_plan = ResultadoPDF(), ResultadoPDF()
+        excel, excel_plan = ResultadoExcel(), ResultadoExcel()
         mundo = _mundo()
         if sin_pdf:
             pdf.nota = "Omitido (--sin-pdf): los PDF se generaron con un sustituto."
+            pdf_plan.nota = pdf.nota
         elif "visado" in e.documentos:
             avance("PDF visado: primera y segunda descarga")
             from pmggt.informes import pdf as pdf_nucleo
@@ -1035,30 +1304,30 @@ def medir(*, rondas: int = 15, rondas_pdf: int = 3, sin_pdf: bool = False, avanc
                 pila.enter_context(_sin_weasyprint())
             pila.enter_context(transaction.atomic())
             try:
-                for pagina in paginas:
+                for pagina in list(paginas):
                     avance(pagina.titulo)
                     cliente = clientes.de(pagina.persona.usuario)
-                    if pagina.clave == "pdf":
+                    if pagina.clave in ("pdf", "plan_pdf"):
+                        destino = pdf if pagina.clave == "pdf" else pdf_plan
                         if sin_pdf:
                             _medir_pagina(cliente, pagina, 0)
                         else:
-                            _medir_pdf(cliente, pagina, rondas_pdf, pdf)
-                            pagina.ms = pdf.producto
+                            _medir_pdf(cliente, pagina, rondas_pdf, destino)
+                            pagina.ms = destino.producto
                         continue
-                    if pagina.clave == "excel_exportar":
+                    if pagina.importar is not None:
+                        # An Excel export, then the import of the same workbook (undone).
+                        destino = excel if pagina.clave == "excel_exportar" else excel_plan
                         _medir_pagina(cliente, pagina, 0)
+                        clave, titulo, url = pagina.importar
                         importar = Pagina(
-                            "excel_importar",
-                            "Excel, importar (POST) · Encargado/a GT",
-                            pagina.persona,
-                            _ruta("diagnostico:excel_importar", pk=e.documentos["borrador"][0].pk),
-                            metodo="post",
-                            razon=False,
+                            clave, titulo, pagina.persona, url, metodo="post", razon=False
                         )
-                        paginas.append(importar)
-                        _medir_excel(cliente, pagina, importar, rondas, excel)
-                        pagina.ms, importar.ms = excel.exportar, excel.importar
-                        break
+                        paginas.insert(paginas.index(pagina) + 1, importar)
+                        archivo = "cuadros.xlsx" if destino is excel else "plan.xlsx"
+                        _medir_excel(cliente, pagina, importar, rondas, destino, archivo)
+                        pagina.ms, importar.ms = destino.exportar, destino.importar
+                        continue
                     _medir_pagina(cliente, pagina, rondas)
             finally:
                 clientes.cerrar()
@@ -1069,6 +1338,8 @@ def medir(*, rondas: int = 15, rondas_pdf: int = 3, sin_pdf: bool = False, avanc
         pdf=pdf,
         excel=excel,
         rondas=rondas,
+        pdf_plan=pdf_plan,
+        excel_plan=excel_plan,
         segundos=time.perf_counter() - inicio,
         avisos=[*e.avisos, *avisos],
         mundo=mundo,
@@ -1095,6 +1366,13 @@ def informe(m: Medicion, *, titulo: str = "") -> str:
     for aviso in m.avisos:
         lineas.append(f"> {aviso}")
         lineas.append("")
+    lineas.append(
+        "Las filas «Etapa II · …» y las claves «plan_…» son del Plan y Programa de Trabajo "
+        "(Etapa II); las demás, de la Etapa I (Diagnóstico: su documento, secciones, cuadros, "
+        "diferencias, PDF y Excel) y de las páginas comunes a todas las etapas (Mis pendientes, "
+        "la lista de documentos)."
+    )
+    lineas.append("")
 
     lineas += ["#### Personas y documentos elegidos", ""]
     lineas += ["| quién / qué | elegido | por qué |", "| --- | --- | --- |"]
@@ -1133,9 +1411,9 @@ def informe(m: Medicion, *, titulo: str = "") -> str:
     lineas += ["#### Tiempo de servidor relativo a la página vacía", ""]
     lineas.append(
         "Mediana de la razón página ÷ página vacía (`/_bench/vacia/`, misma plantilla base, "
-        f"misma persona) en {m.rondas} rondas intercaladas. Objetivos: página del documento y "
-        f"cada cuadro ≤ {_num(RAZON_DOCUMENTO, 0)}×; Mis pendientes del Experto/a con más "
-        f"Servicios ≤ {_num(RAZON_PENDIENTES_EXPERTO, 0)}×."
+        f"misma persona) en {m.rondas} rondas intercaladas. Objetivos: página del documento, "
+        f"cada cuadro y cada sección o región del Plan ≤ {_num(RAZON_DOCUMENTO, 0)}×; Mis "
+        f"pendientes del Experto/a con más Servicios ≤ {_num(RAZON_PENDIENTES_EXPERTO, 0)}×."
     )
     lineas.append("")
     lineas += [
@@ -1170,7 +1448,17 @@ def informe(m: Medicion, *, titulo: str = "") -> str:
         f"| {_ms(r.segunda)} | {_veces(r.veces_cache)} | ≥ {_num(RAZON_PDF_CACHE, 0)}× | "
         f"{_cumple(r.veces_cache, RAZON_PDF_CACHE, minimo=True)} |"
     )
+    rp = m.pdf_plan
+    if rp.url or rp.nota != r.nota:
+        lineas.append(
+            f"| Etapa II · descarga del Plan y Programa de Trabajo (`{rp.url or '—'}`, "
+            f"{_num(rp.kb)} KB) ÷ WeasyPrint solo, mismo HTML | {_ms(rp.producto)} | "
+            f"{_ms(rp.weasyprint)} | {_veces(rp.veces)} | ≤ {_num(RAZON_PDF)}× | "
+            f"{_cumple(rp.veces, RAZON_PDF)} |"
+        )
     lineas.append("")
+    if rp.nota and rp.nota != r.nota:
+        lineas += [f"> Etapa II: {rp.nota}", ""]
 
     x = m.excel
     lineas += ["#### Excel", ""]
@@ -1195,7 +1483,29 @@ def informe(m: Medicion, *, titulo: str = "") -> str:
         f"| {_ms(x.leer)} | {_veces(x.veces_importar)} | ≤ {_num(RAZON_EXCEL_IMPORTAR, 0)}× | "
         f"{_cumple(x.veces_importar, RAZON_EXCEL_IMPORTAR)} |"
     )
+    xp = m.excel_plan
+    if xp.hojas is not None or xp.nota:
+        lineas.append(
+            f"| Etapa II · exportar ÷ openpyxl write-only con las mismas celdas | "
+            f"{_ms(xp.exportar)} | {_ms(xp.escribir)} | {_veces(xp.veces_exportar)} | "
+            f"≤ {_num(RAZON_EXCEL_EXPORTAR, 2)}× | "
+            f"{_cumple(xp.veces_exportar, RAZON_EXCEL_EXPORTAR)} |"
+        )
+        lineas.append(
+            f"| Etapa II · importar (POST, deshecho) ÷ openpyxl read-only + recorrer filas | "
+            f"{_ms(xp.importar)} | {_ms(xp.leer)} | {_veces(xp.veces_importar)} | "
+            f"≤ {_num(RAZON_EXCEL_IMPORTAR, 0)}× | "
+            f"{_cumple(xp.veces_importar, RAZON_EXCEL_IMPORTAR)} |"
+        )
     lineas.append("")
+    if xp.hojas is not None:
+        lineas += [
+            f"Libro exportado de la Etapa II: {_num(xp.kb)} KB, {xp.hojas} hojas, "
+            f"{_num(xp.celdas, 0)} celdas.",
+            "",
+        ]
+    if xp.nota:
+        lineas += [f"> Etapa II: {xp.nota}", ""]
     return "\n".join(lineas)
 
 
@@ -1310,6 +1620,7 @@ def _datos_persona(usuario, rol: str) -> dict:
         )
         diferencias = [d.pk for d in documentos if d.pk in con_versiones][:10]
     total = selectors.documentos_visibles_para(usuario).count()
+    planes, secciones_plan = _planes_persona(usuario, es_gore, regiones_gore)
     return {
         "usuario": usuario.get_username(),
         "rol": rol,
@@ -1317,7 +1628,41 @@ def _datos_persona(usuario, rol: str) -> dict:
         "cuadros": cuadros[:30],
         "diferencias": diferencias,
         "paginas_lista": max(1, (total + 24) // 25),
+        "planes": planes,
+        "secciones_plan": secciones_plan,
     }
+
+
+def _planes_persona(usuario, es_gore: bool, regiones_gore: set) -> tuple[list, list]:
+    """Plans (Etapa II) this person may read, and section and regional pages of them: a GORE
+    reads the visado ones of its region (the region's page and the work programme)."""
+    visibles = selectors.documentos_visibles_para(usuario).filter(etapa=ETAPA_II)
+    if es_gore:
+        visibles = visibles.filter(version_visada__isnull=False)
+    planes = list(visibles.select_related("servicio__region").order_by("-pk")[:40])
+    planes = [d for d in planes if permisos.nivel_acceso(usuario, d) == permisos.CONTENIDO][:10]
+    centros = {}
+    for c in Centro.objects.filter(servicio__in={d.servicio_id for d in planes}).select_related(
+        "region"
+    ):
+        centros.setdefault(c.servicio_id, []).append(c.region.codigo)
+    secciones = []
+    for d in planes[:6]:
+        codigos = centros.get(d.servicio_id)
+        if es_gore:
+            if codigos:
+                codigos = [c for c in codigos if c in regiones_gore]
+            elif d.servicio.region_id and d.servicio.region.codigo in regiones_gore:
+                codigos = ["servicio"]
+            else:
+                codigos = []
+            nombres = ["programa"] if codigos else []
+        else:
+            codigos = (codigos or [])[:2] + ["servicio"]
+            nombres = ["objetivos", "informacion", "indicadores", "programa"]
+        secciones += [reverse(f"planes:{n}", args=[d.pk]) for n in nombres]
+        secciones += [reverse("planes:region", args=[d.pk, c]) for c in codigos[:3]]
+    return [d.pk for d in planes], secciones[:30]
 
 
 # Mix of the load run: how many of every 50 simulated people have each role (people who write

@@ -3,7 +3,7 @@
 from pmggt.etapas import EtapaDef
 from pmggt.models import Documento
 
-from . import contenido, demo, excel, informes, pagina
+from . import contenido, demo, escala, excel, informes, pagina
 from .models import Plan
 
 ETAPA = EtapaDef(
@@ -29,4 +29,5 @@ ETAPA = EtapaDef(
     plantilla_publica="planes/_publico.html",
     informes=(*informes.INFORMES, *excel.EXPORTACIONES),
     demo=demo.cargar,
+    escala=escala.generar,
 )

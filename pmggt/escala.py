@@ -5,9 +5,11 @@ one Centro per región, a few national ones without Centros, a few regional ones
 groups with exactly the object grants ``services.roles_asegurar`` gives, about five thousand
 users with deterministic usernames, consecutive Ciclos (the last one open) and one Etapa I
 document per Servicio and Ciclo in every state of the chain, with the versions, transitions and
-observaciones that state implies. Every model with history gets its historical rows (who and
-when), so the timeline, the diffs and the optimistic concurrency (newest ``history_date``) keep
-working on the generated data.
+observaciones that state implies. Every later stage that declares the hook follows the same way
+(Etapa II, the Plan): one document per Servicio and Ciclo whose required stage has a visado
+version, started after that V°B°, in every state of the chain in its own proportions. Every
+model with history gets its historical rows (who and when), so the timeline, the diffs and the
+optimistic concurrency (newest ``history_date``) keep working on the generated data.
 
 The stage's content comes from the stage itself, through its registry hook ``EtapaDef.escala``
 (the core imports no stage app): the core decides each document's story (who created it, when
@@ -17,7 +19,9 @@ versions freeze those snapshots; observaciones point at the keys the stage's ``a
 for the version they observe (the same keys ``services.campos_observables`` offers).
 
 Everything is bulk_create in batches; a seeded ``random.Random`` makes the content, the states
-and the names reproducible (dates follow the current time).
+and the names reproducible (dates follow the current time). Etapa I is generated first, for every
+Ciclo, with the main generator; each later stage draws from its own seeded generator, so adding
+a stage never changes what Etapa I gets.
 """
 
 import functools
@@ -70,6 +74,28 @@ SEMILLA = 2026
 LOTE = 5000  # rows per INSERT
 SERVICIOS_POR_EXPERTO = 30
 ETAPA = Documento.Etapa.DIAGNOSTICO
+
+
+# The final situation of a later stage's documents (Etapa II…), by Ciclo: the older Ciclos
+# mostly visado, the current one mostly being written or in review.
+PESOS_ETAPA_POSTERIOR = {
+    "actual": {
+        "nuevo": 0.3,
+        "devuelto": 0.2,
+        "revision": 0.2,
+        "visacion": 0.15,
+        "visado": 0.12,
+        "modificacion": 0.03,
+    },
+    "anterior": {
+        "visado": 0.84,
+        "revisado_modificado": 0.04,
+        "visacion": 0.03,
+        "revision": 0.03,
+        "devuelto": 0.03,
+        "nuevo": 0.03,
+    },
+}
 
 
 class EscalaExistente(Exception):
@@ -766,6 +792,24 @@ def _texto_observacion(rng: random.Random) -> str:
 
 
 @dataclass
+class ResumenEtapa:
+    """What was generated of one stage."""
+
+    titulo: str
+    documentos: int = 0
+    versiones: int = 0
+    transiciones: int = 0
+    observaciones: int = 0
+    observaciones_abiertas: int = 0
+    por_estado: dict = field(default_factory=dict)  # anio -> {estado: n}
+    segundos: float = 0.0
+
+    @property
+    def visados(self) -> int:
+        return sum(n.get(Estado.VISADO, 0) for n in self.por_estado.values())
+
+
+@dataclass
 class Resumen:
     servicios: int = 0
     centros: int = 0
@@ -777,7 +821,8 @@ class Resumen:
     transiciones: int = 0
     observaciones: int = 0
     observaciones_abiertas: int = 0
-    por_estado: dict = field(default_factory=dict)
+    por_estado: dict = field(default_factory=dict)  # anio -> {estado: n}, every stage
+    etapas: dict = field(default_factory=dict)  # stage number -> ResumenEtapa
     usuarios_clave: dict = field(default_factory=dict)
     todos_los_usuarios: list = field(default_factory=list)
     segundos: float = 0.0
@@ -824,6 +869,8 @@ def generar(
     definicion = etapas.de(ETAPA) if etapas.disponible(ETAPA) else None
     if definicion is None or definicion.escala is None:
         raise EscalaInvalida("La Etapa I no declara cómo generar su contenido a escala.")
+    # The later stages that declare the hook, in order (each on its required stage's V°B°).
+    posteriores = [e for e in etapas.todas() if e.numero > ETAPA and e.escala is not None]
     inicio = time.monotonic()
     User = get_user_model()
     with _en_base(using), transaction.atomic(using=using):
@@ -853,6 +900,8 @@ def generar(
             using=using,
             informar=informar,
             definicion=definicion,
+            posteriores=posteriores,
+            semilla=semilla,
         )
         resumen = generador.ejecutar()
     if connections[using].vendor == "postgresql":
@@ -867,7 +916,18 @@ def generar(
 
 class _Generador:
     def __init__(
-        self, *, rng, n_servicios, n_ciclos, contrasena, anio, using, informar, definicion
+        self,
+        *,
+        rng,
+        n_servicios,
+        n_ciclos,
+        contrasena,
+        anio,
+        using,
+        informar,
+        definicion,
+        posteriores=(),
+        semilla=SEMILLA,
     ):
         self.rng = rng
         self.n = n_servicios
@@ -878,6 +938,10 @@ class _Generador:
         self.using = using
         self.informar = informar
         self.definicion = definicion
+        self.posteriores = list(posteriores)
+        self.semilla = semilla
+        # (stage, Servicio code, year) -> when that document got its (last) V°B°.
+        self.visados: dict = {}
         self.resumen = Resumen()
         self._t = time.monotonic()
 
@@ -907,13 +971,42 @@ class _Generador:
         self._paso(f"{self.resumen.grupos} grupos de rol con sus permisos por objeto")
         self._usuarios()
         self._paso(f"{self.resumen.usuarios} usuarios con sus roles")
+        etapa_i = self._resumen_etapa(self.definicion)
+        inicio = time.monotonic()
         for ciclo in self.ciclos:
-            self._documentos(ciclo)
+            self._documentos(ciclo, self.definicion)
             self._paso(
                 f"Ciclo {ciclo.anio}: {self.n} documentos de la Etapa I con su contenido, "
                 "versiones, transiciones y observaciones"
             )
+        etapa_i.segundos = time.monotonic() - inicio
+        principal = self.rng
+        try:
+            for definicion in self.posteriores:
+                if definicion.requiere not in self.resumen.etapas:
+                    self.informar(
+                        f"{definicion.titulo}: se omite (la etapa que requiere no se generó)."
+                    )
+                    continue
+                # Its own seeded generator: Etapa I's figures do not depend on it.
+                self.rng = random.Random(f"{self.semilla}:{definicion.numero}")
+                resumen = self._resumen_etapa(definicion)
+                inicio = time.monotonic()
+                for ciclo in self.ciclos:
+                    n = self._documentos(ciclo, definicion)
+                    self._paso(
+                        f"Ciclo {ciclo.anio}: {n} documentos de la {definicion.titulo} con su "
+                        "contenido, versiones, transiciones y observaciones"
+                    )
+                resumen.segundos = time.monotonic() - inicio
+        finally:
+            self.rng = principal
         return self.resumen
+
+    def _resumen_etapa(self, definicion) -> ResumenEtapa:
+        resumen = ResumenEtapa(titulo=definicion.titulo)
+        self.resumen.etapas[definicion.numero] = resumen
+        return resumen
 
     # -- administration, regions, cycles --
 
@@ -1187,9 +1280,13 @@ class _Generador:
 
     # -- documents --
 
-    def _categorias(self, actual: bool) -> list[str]:
-        """The final situation of each document of one Ciclo, by Servicio."""
-        if actual:
+    def _categorias(self, actual: bool, n: int | None = None, pesos=None) -> list[str]:
+        """The final situation of each document of one Ciclo, by Servicio (``n`` documents;
+        ``pesos``: a later stage's proportions, PESOS_ETAPA_POSTERIOR)."""
+        n = self.n if n is None else n
+        if pesos is not None:
+            pesos = pesos["actual" if actual else "anterior"]
+        elif actual:
             pesos = {
                 "nuevo": 0.2,
                 "devuelto": 0.15,
@@ -1209,13 +1306,13 @@ class _Generador:
             }
         # The current Ciclo shows every state even with a handful of Servicios.
         todos = ["devuelto", "revision", "visacion", "visado"]
-        categorias = todos[: min(self.n, 4)] if actual else []
+        categorias = todos[: min(n, 4)] if actual else []
         claves = list(pesos)
         categorias += self.rng.choices(
-            claves, weights=[pesos[c] for c in claves], k=self.n - len(categorias)
+            claves, weights=[pesos[c] for c in claves], k=n - len(categorias)
         )
         self.rng.shuffle(categorias)
-        if actual:
+        if actual and categorias:
             # S001's current document is back in Borrador with many open observaciones: its
             # Encargado/a GT and Encargadas de Centro have something to edit and resolve.
             i = categorias.index("devuelto")
@@ -1265,10 +1362,18 @@ class _Generador:
         assert categoria == "revisado_modificado", categoria
         return guion + [enviar, aprobar, visar, modificar, enviar, aprobar, visar]
 
-    def _fechas(self, n: int, ciclo: Ciclo, actual: bool) -> tuple[list, datetime]:
-        """n increasing dates for the story's steps, and the end of the Ciclo's window."""
+    def _fechas(self, n: int, ciclo: Ciclo, actual: bool, desde=None) -> tuple[list, datetime]:
+        """n increasing dates for the story's steps, and the end of the Ciclo's window
+        (``desde``: not before then, the V°B° of the stage this one requires)."""
         rng = self.rng
-        if actual:
+        if desde is not None:
+            fin = (
+                self.ahora - timedelta(minutes=5)
+                if actual
+                else datetime(ciclo.anio, 12, 15, 20, tzinfo=UTC)
+            )
+            primero = desde + (fin - desde) * rng.uniform(0.02, 0.3)
+        elif actual:
             fin = self.ahora - timedelta(minutes=5)
             comienzo = fin - timedelta(days=110)
             primero = comienzo + timedelta(seconds=rng.uniform(0, 35 * 86400))
@@ -1288,15 +1393,31 @@ class _Generador:
             fechas.append(fechas[-1] + timedelta(seconds=s))
         return fechas, fin
 
-    def _documentos(self, ciclo: Ciclo) -> None:
+    def _documentos(self, ciclo: Ciclo, definicion) -> int:
+        """One Ciclo's documents of this stage, with their content and their chain; how many."""
         rng = self.rng
         using = self.using
         actual = ciclo.anio == self.ciclos[-1].anio
-        categorias = self._categorias(actual)
+        etapa = definicion.numero
+        if definicion.requiere is None:
+            sujetos = [(plan, None) for plan in self.planes]
+            categorias = self._categorias(actual)
+        else:
+            # Every Servicio whose required stage of this Ciclo has a V°B°, from then on.
+            sujetos = [
+                (plan, self.visados[clave])
+                for plan in self.planes
+                if (clave := (definicion.requiere, plan.codigo, ciclo.anio)) in self.visados
+            ]
+            categorias = self._categorias(actual, len(sujetos), PESOS_ETAPA_POSTERIOR)
+        if not sujetos:
+            return 0
+        # The first one of the current Ciclo is back in Borrador with many open observaciones.
+        primero = sujetos[0][0]
         docs, historias = [], []
-        for plan, categoria in zip(self.planes, categorias, strict=True):
+        for (plan, desde), categoria in zip(sujetos, categorias, strict=True):
             guion = self._guion(categoria)
-            fechas, fin = self._fechas(len(guion), ciclo, actual)
+            fechas, fin = self._fechas(len(guion), ciclo, actual, desde)
             pasos = []
             estado, version, visada = "", 0, None
             for (accion, rol), fecha in zip(guion, fechas, strict=True):
@@ -1337,7 +1458,7 @@ class _Generador:
             documento = Documento(
                 servicio=plan.servicio,
                 ciclo=ciclo,
-                etapa=ETAPA,
+                etapa=etapa,
                 estado=ultimo["destino"],
                 version_actual=ultimo["version"],
                 version_visada=ultimo["visada"],
@@ -1347,6 +1468,9 @@ class _Generador:
             )
             docs.append(documento)
             historias.append((plan, categoria, pasos, fin))
+            visados = [p["fecha"] for p in pasos if p["accion"] == Accion.VISAR]
+            if documento.version_visada is not None:
+                self.visados[(etapa, plan.codigo, ciclo.anio)] = visados[-1]
         with _fechas_propias(Documento, VersionDocumento, Transicion, Observacion):
             crear(Documento, docs, using=using)
             crear_historia(
@@ -1382,15 +1506,20 @@ class _Generador:
                         hasta=fin,
                     )
                 )
-            contenidos = self.definicion.escala(encargos, rng, using=using)
-            self._cadena(docs, historias, contenidos, actual)
+            contenidos = definicion.escala(encargos, rng, using=using)
+            self._cadena(docs, historias, contenidos, actual, definicion, primero)
+        resumen = self.resumen.etapas[etapa]
         for d in docs:
-            self.resumen.por_estado.setdefault(ciclo.anio, {}).setdefault(d.estado, 0)
-            self.resumen.por_estado[ciclo.anio][d.estado] += 1
+            for por_estado in (self.resumen.por_estado, resumen.por_estado):
+                por_estado.setdefault(ciclo.anio, {}).setdefault(d.estado, 0)
+                por_estado[ciclo.anio][d.estado] += 1
         self.resumen.documentos += len(docs)
+        resumen.documentos += len(docs)
+        return len(docs)
 
-    def _cadena(self, docs, historias, contenidos, actual: bool) -> None:
-        """Versions, transitions and observaciones of one Ciclo's documents."""
+    def _cadena(self, docs, historias, contenidos, actual: bool, definicion, primero) -> None:
+        """Versions, transitions and observaciones of one Ciclo's documents of a stage
+        (``primero``: the Servicio whose current document is heavily observed)."""
         rng = self.rng
         using = self.using
         versiones, transiciones = [], []
@@ -1451,7 +1580,7 @@ class _Generador:
 
             def claves(numero, instantaneas=instantaneas, claves_de=claves_de):
                 if numero not in claves_de:
-                    filas = self.definicion.aplanar(instantaneas[numero - 1])
+                    filas = definicion.aplanar(instantaneas[numero - 1])
                     claves_de[numero] = ([""] + [c for c, _e, _t in filas], filas)
                 return claves_de[numero]
 
@@ -1461,9 +1590,9 @@ class _Generador:
                 numero = p["version"]
                 siguiente = next((q for q in pasos[i + 1 :] if q["accion"] == Accion.ENVIAR), None)
                 abierta = siguiente is None
-                # A heavily observed document: S001's current one and about 1 in 10 of the
-                # current Ciclo's returned ones.
-                pesada = (plan is self.planes[0] or rng.random() < 0.1) and (
+                # A heavily observed document: S001's current one (the first one of a later
+                # stage) and about 1 in 10 of the current Ciclo's returned ones.
+                pesada = (plan is primero or rng.random() < 0.1) and (
                     abierta and categoria == "devuelto" and actual
                 )
                 if pesada:
@@ -1533,7 +1662,8 @@ class _Generador:
             ],
             using=using,
         )
-        self.resumen.versiones += len(versiones)
-        self.resumen.transiciones += len(transiciones)
-        self.resumen.observaciones += len(observaciones)
-        self.resumen.observaciones_abiertas += len(observaciones) - len(cambios)
+        for resumen in (self.resumen, self.resumen.etapas[definicion.numero]):
+            resumen.versiones += len(versiones)
+            resumen.transiciones += len(transiciones)
+            resumen.observaciones += len(observaciones)
+            resumen.observaciones_abiertas += len(observaciones) - len(cambios)

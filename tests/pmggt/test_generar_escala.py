@@ -2,7 +2,9 @@
 
 Built once (4 Servicios × 2 Ciclos) and checked against the product's own rules: the chain's
 transitions and their permissions, versions freezing exactly the stage's content, observaciones
-on observable keys, role grants identical to services.roles_asegurar, pages that open.
+on observable keys, role grants identical to services.roles_asegurar, pages that open. The chain,
+versions and observaciones are checked for every stage generated (the Diagnósticos and the Plans
+written on the visado ones); what is particular to the Plans is in tests/planes/test_escala.py.
 """
 
 import io
@@ -68,7 +70,9 @@ datos = mundo_compartido(construir_escala)
 def _cuentas() -> dict:
     """Row counts of every table of the project, history and grants included."""
     modelos = [
-        m for m in apps.get_models() if m._meta.app_label in {"pmggt", "diagnostico", "auth"}
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in {"pmggt", "diagnostico", "planes", "auth"}
     ]
     modelos += [m for m in apps.get_models(include_auto_created=True) if m._meta.auto_created]
     return {m._meta.label: m._base_manager.count() for m in dict.fromkeys(modelos)}
@@ -78,10 +82,12 @@ def _usuario(username):
     return get_user_model().objects.get(username=username)
 
 
-def _documentos():
-    return Documento.objects.filter(servicio__sigla__startswith=escala.PREFIJO).select_related(
-        "servicio", "ciclo"
-    )
+def _documentos(etapa=Documento.Etapa.DIAGNOSTICO):
+    """The generated documents of a stage (Etapa I by default; None: every stage)."""
+    documentos = Documento.objects.filter(servicio__sigla__startswith=escala.PREFIJO)
+    if etapa is not None:
+        documentos = documentos.filter(etapa=etapa)
+    return documentos.select_related("servicio", "ciclo")
 
 
 # --- Sizes ---------------------------------------------------------------------------------------
@@ -108,7 +114,17 @@ def test_servicios_centros_ciclos_documentos_y_usuarios(datos):
 
     documentos = _documentos()
     assert documentos.count() == N_SERVICIOS * N_CICLOS
-    assert {d.etapa for d in documentos} == {Documento.Etapa.DIAGNOSTICO}
+    # A Plan on every Diagnóstico with a visado version, and nothing else.
+    visados = {(d.servicio_id, d.ciclo_id) for d in documentos if d.version_visada is not None}
+    planes = _documentos(Documento.Etapa.PLAN)
+    assert {(d.servicio_id, d.ciclo_id) for d in planes} == visados and planes.count() == len(
+        visados
+    )
+    assert {d.etapa for d in _documentos(None)} == {
+        Documento.Etapa.DIAGNOSTICO,
+        Documento.Etapa.PLAN,
+    }
+    assert "Etapa II – Plan y Programa de Trabajo:" in datos.salida
     assert VersionDocumento.objects.filter(documento__in=documentos).count() == sum(
         d.version_actual for d in documentos
     )
@@ -151,7 +167,7 @@ def test_el_ciclo_actual_tiene_todos_los_estados(datos):
 
 def test_estados_transiciones_y_versiones_son_coherentes(datos):
     actores = {u.pk: u for u in get_user_model().objects.filter(username__startswith="escala.")}
-    for doc in _documentos():
+    for doc in _documentos(None):
         pasos = list(doc.transiciones.order_by("fecha", "id"))
         assert pasos[0].accion == Accion.CREAR and pasos[0].estado_origen == ""
         assert pasos[0].estado_destino == Estado.BORRADOR and pasos[0].version == 0
@@ -187,9 +203,9 @@ def test_estados_transiciones_y_versiones_son_coherentes(datos):
 
 
 def test_las_versiones_congelan_el_contenido_de_la_etapa(datos):
-    definicion = etapas.de(Documento.Etapa.DIAGNOSTICO)
     vistos = set()
-    for doc in _documentos():
+    for doc in _documentos(None):
+        definicion = etapas.de(doc.etapa)
         if not doc.version_actual:
             assert definicion.contenido(doc)["objetivos_estrategicos"] is not None
             continue
@@ -197,9 +213,10 @@ def test_las_versiones_congelan_el_contenido_de_la_etapa(datos):
         # is its visado version).
         ultima = doc.versiones.get(numero=doc.version_actual)
         assert definicion.contenido(doc) == ultima.contenido, doc
-        vistos.add(doc.estado)
+        vistos.add((doc.etapa, doc.estado))
         assert definicion.validar_envio(doc) == []
-    assert Estado.VISADO in vistos and Estado.BORRADOR in vistos
+    for etapa in (Documento.Etapa.DIAGNOSTICO, Documento.Etapa.PLAN):
+        assert (etapa, Estado.VISADO) in vistos and (etapa, Estado.BORRADOR) in vistos
 
 
 def test_los_textos_estan_normalizados_y_en_castellano(datos):
@@ -235,15 +252,20 @@ def test_la_historia_del_contenido_tiene_autor_y_fecha(datos):
 
 
 def test_observaciones_en_campos_observables(datos):
-    definicion = etapas.de(Documento.Etapa.DIAGNOSTICO)
-    observaciones = Observacion.objects.filter(documento__in=_documentos()).select_related(
+    observaciones = Observacion.objects.filter(documento__in=_documentos(None)).select_related(
         "documento__servicio", "transicion"
     )
+    # Both stages are observed.
+    assert {o.documento.etapa for o in observaciones} == {
+        Documento.Etapa.DIAGNOSTICO,
+        Documento.Etapa.PLAN,
+    }
     assert observaciones.filter(resuelta=True).exists()
     assert observaciones.filter(resuelta=False).exists()
     claves_por_version, observables = {}, {}
     for obs in observaciones:
         doc = obs.documento
+        definicion = etapas.de(doc.etapa)
         clave = (doc.pk, obs.version)
         if clave not in claves_por_version:
             version = doc.versiones.get(numero=obs.version)
@@ -302,7 +324,7 @@ def test_los_grupos_de_rol_conceden_lo_mismo_que_el_producto(datos):
 
 
 def test_quien_ve_y_quien_edita(datos):
-    todos = set(_documentos().values_list("pk", flat=True))
+    todos = set(_documentos(None).values_list("pk", flat=True))
     experto = _usuario("escala.experto")
     assert set(selectors.documentos_visibles_para(experto).values_list("pk", flat=True)) == todos
     assert selectors.documentos_visibles_para(_usuario("escala.admin")).count() >= len(todos)
@@ -312,7 +334,7 @@ def test_quien_ve_y_quien_edita(datos):
         )
     )
     assert propios == set(
-        _documentos().filter(servicio__sigla="ESCALA-S001").values_list("pk", flat=True)
+        _documentos(None).filter(servicio__sigla="ESCALA-S001").values_list("pk", flat=True)
     )
     doc = _documentos().get(servicio__sigla="ESCALA-S001", ciclo__abierto=True)
     assert workflow.puede_editar(doc, _usuario("escala.encargado.s001"))
@@ -365,17 +387,27 @@ def test_no_genera_dos_veces_sin_reemplazar(datos):
 
 def test_reemplazar_deja_los_mismos_datos(datos):
     antes = _cuentas()
-    previos = set(_documentos().values_list("pk", flat=True))
+    previos = set(_documentos(None).values_list("pk", flat=True))
     misiones = sorted(_documentos().values_list("diagnostico__mision", flat=True))
+    objetivos = sorted(
+        _documentos(Documento.Etapa.PLAN).values_list("plan__objetivo_general_pt", flat=True)
+    )
     salida = _generar("--reemplazar", "--database", "default")
     assert "Datos de escala anteriores borrados" in salida
     # Same rows everywhere (the old ones and their history gone), same seeded content.
     assert _cuentas() == antes
-    assert not previos & set(_documentos().values_list("pk", flat=True))
+    assert not previos & set(_documentos(None).values_list("pk", flat=True))
     assert sorted(_documentos().values_list("diagnostico__mision", flat=True)) == misiones
+    assert (
+        sorted(
+            _documentos(Documento.Etapa.PLAN).values_list("plan__objetivo_general_pt", flat=True)
+        )
+        == objetivos
+    )
 
 
-def test_el_nucleo_declara_el_gancho_y_la_etapa_i_lo_implementa():
+def test_el_nucleo_declara_el_gancho_y_las_etapas_lo_implementan():
     definicion = etapas.de(Documento.Etapa.DIAGNOSTICO)
     assert callable(definicion.escala)
     assert definicion.escala.__module__ == "diagnostico.escala"
+    assert etapas.de(Documento.Etapa.PLAN).escala.__module__ == "planes.escala"

@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = (
         "Genera un conjunto de datos a escala nacional para pruebas de carga: Servicios con sus "
         "Centros de Responsabilidad, grupos de rol y permisos, usuarios escala.…, Ciclos "
-        "consecutivos y un Diagnóstico (Etapa I) por Servicio y Ciclo en todos los estados, con "
-        "versiones, transiciones y observaciones. Todos los usuarios comparten una contraseña."
+        "consecutivos, un Diagnóstico (Etapa I) por Servicio y Ciclo en todos los estados y, sobre "
+        "cada Diagnóstico visado, un Plan y Programa de Trabajo (Etapa II) en todos los estados, "
+        "con versiones, transiciones y observaciones. Todos los usuarios comparten una contraseña."
     )
 
     def add_arguments(self, parser):
@@ -70,11 +71,6 @@ class Command(BaseCommand):
 
     def _informar(self, r, o) -> None:
         w = self.stdout.write
-        estados = {}
-        for por_estado in r.por_estado.values():
-            for estado, n in por_estado.items():
-                estados[estado] = estados.get(estado, 0) + n
-        actual = r.por_estado.get(r.ciclos[-1], {})
         w(
             self.style.SUCCESS(
                 f"Listo en {r.segundos:.1f} s: {_miles(r.servicios)} Servicios, "
@@ -86,11 +82,28 @@ class Command(BaseCommand):
                 "abiertas)."
             )
         )
-        w("Documentos por estado: " + ", ".join(f"{k} {_miles(v)}" for k, v in estados.items()))
-        w(
-            f"Ciclo actual {r.ciclos[-1]}: "
-            + ", ".join(f"{k} {_miles(v)}" for k, v in sorted(actual.items()))
-        )
+        for etapa in r.etapas.values():
+            estados = {}
+            for por_estado in etapa.por_estado.values():
+                for estado, n in por_estado.items():
+                    estados[estado] = estados.get(estado, 0) + n
+            actual = etapa.por_estado.get(r.ciclos[-1], {})
+            w("")
+            w(
+                f"{etapa.titulo}: {_miles(etapa.documentos)} documentos "
+                f"({_miles(etapa.visados)} visados), {_miles(etapa.versiones)} versiones, "
+                f"{_miles(etapa.transiciones)} transiciones, {_miles(etapa.observaciones)} "
+                f"observaciones ({_miles(etapa.observaciones_abiertas)} abiertas); "
+                f"{etapa.segundos:.1f} s."
+            )
+            w(
+                "  Documentos por estado: "
+                + ", ".join(f"{k} {_miles(v)}" for k, v in estados.items())
+            )
+            w(
+                f"  Ciclo actual {r.ciclos[-1]}: "
+                + ", ".join(f"{k} {_miles(v)}" for k, v in sorted(actual.items()))
+            )
         u = r.usuarios_clave
         primero, ultimo = u["codigos"]
         regiones = ", ".join(c.lower() for c in u["regiones"])
