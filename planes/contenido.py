@@ -840,7 +840,18 @@ def _url(documento, nombre, ancla="", region=None) -> str:
 
 def lista_envio(documento, contenido: dict) -> list[Pendiente]:
     """What is missing before sending (blocking items first in each part), from the content
-    the page built and the visado Diagnóstico (one query, shared with the page)."""
+    the page built and the visado Diagnóstico (one query, shared with the page). Worked out
+    once per document object and content: the document page asks twice (the checklist and
+    the per-region summary)."""
+    hecha = documento.__dict__.get("_planes_lista_envio")
+    if hecha is not None and hecha[0] is contenido:
+        return list(hecha[1])
+    pendientes = _lista_envio(documento, contenido)
+    documento.__dict__["_planes_lista_envio"] = (contenido, pendientes)
+    return list(pendientes)
+
+
+def _lista_envio(documento, contenido: dict) -> list[Pendiente]:
     c = completo(contenido)
     visado = diagnostico_visado(documento)
     diag = visado[0] if visado else None

@@ -156,7 +156,7 @@ def _sin_token(html: str) -> str:
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
     html = re.sub(r'name="csrf-token" content="[^"]*"', 'name="csrf-token"', html)
     # The session's deadlines, in whole seconds and minutes from each request.
-    return re.sub(r'data-(absoluta|cierre)="[^"]*"', "", html)
+    return re.sub(r'data-(inactividad|absoluta|cierre)="[^"]*"', "", html)
 
 
 def _paginas(client, personas, urls):
