@@ -1,27 +1,36 @@
 """What an Excel import (planes.excel) writes: the Plan's indicators and activities brought to
 the imported sheets, in bulk and with their history.
 
-``leer`` loads what the system holds (under the edit guard's lock, in a constant number of
-queries); ``cambios`` says which fields a sheet's row changes; ``Escritura`` gathers the
-changes sheet by sheet and writes them at the end: rows of the sheet's part that are not in it
-are deleted, rows with ID updated (only those that change), rows without ID created, and the
-programme's order follows the sheet. Each changed row gets one history record naming the
-importer (``bulk_*_with_history``; "-" records for deletions, written in bulk before the rows
-are deleted without per-row signals: nothing else points at an indicator or an activity, see
-``tests/planes/test_excel_importar.py``). Unchanged rows get no record.
+``leer`` loads what the system holds, under the edit guard's lock, in one query (``_UNION``,
+``pmggt.union``: the Plan, its objectives' N°s, every indicator and activity and the newest
+history date of each part); ``cambios`` says which fields a sheet's row changes;
+``Escritura`` gathers the changes sheet by sheet and writes them at the end: rows of the
+sheet's part that are not in it are deleted, rows with ID updated (only those that change),
+rows without ID created, and the programme's order follows the sheet. Each changed row gets
+one history record naming the importer, as simple-history makes them ("-" for deletions, "~"
+for updates, "+" for new rows), all the records of a table in one insert; rows are deleted
+without per-row signals: nothing else points at an indicator or an activity, see
+``tests/planes/test_excel_importar.py``. Unchanged rows get no record. At most four writes per
+table (delete, update, create, history) and one to park renumbered indicators, whatever the
+rows and sheets.
 """
 
-from dataclasses import dataclass
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Max, Value
+from django.db import connections, router
+from django.db.models import BooleanField, DateField, DecimalField, Max, Value
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from django.utils.dateparse import parse_datetime
+from simple_history.utils import bulk_create_with_history
 
 from pmggt import acceso
 from pmggt.texto import normalizar
+from pmggt.union import Union
 
 from .contenido import plan_de
-from .models import Actividad, Indicador, ObjetivoEspecifico, ObjetivoInformacion
+from .models import Actividad, Indicador, ObjetivoEspecifico, ObjetivoInformacion, Plan
 
 IND, PROG = "ind", "prog"  # the two tables of the template: indicators, work programme
 MODELOS = {IND: Indicador, PROG: Actividad}
@@ -56,14 +65,15 @@ def plan_id(documento) -> int:
 
 @dataclass
 class Actual:
-    """What the system holds of the Plan, read once per import."""
+    """What the system holds of the Plan, read once per import (``leer``)."""
 
-    plan: object
+    plan_id: int
     centros: list
     indicadores: dict  # {pk: Indicador}, by N°
     actividades: dict  # {pk: Actividad}, in the programme's order
     objetivos: dict  # {N°: pk} of the specific objectives
     infos: dict  # {N°: pk} of the information-system objectives
+    ultimas: dict = field(default_factory=dict)  # ``ultimas_ediciones``: each part's huella
 
     def filas(self, tabla: str) -> dict:
         return self.indicadores if tabla == IND else self.actividades
@@ -73,7 +83,7 @@ class Actual:
 
     def historial(self, tabla: str, centro_id):
         """The history of one part (a sheet): its huella's records."""
-        return MODELOS[tabla].history.filter(plan_id=self.plan.pk, centro_id=centro_id)
+        return MODELOS[tabla].history.filter(plan_id=self.plan_id, centro_id=centro_id)
 
     def texto_parte(self, centro_id) -> str:
         for c in self.centros:
@@ -82,21 +92,136 @@ class Actual:
         return "la parte nacional"
 
 
+# --- Reading: the Plan's rows in one query (pmggt.union) ---------------------------------------
+
+_PLAN, _OBJETIVO, _OBJETIVO_INFO, _INDICADOR, _ACTIVIDAD, _ULTIMA_IND, _ULTIMA_PROG = range(7)
+# The columns each row is read with (integers, texts), every concrete field of the model: the
+# rows are the model instances the import compares, updates and records in history.
+_ENTEROS = {
+    IND: ["plan_id", "centro_id", "numero", "objetivo_id", "objetivo_informacion_id", "se_mide"],
+    PROG: ["plan_id", "centro_id", "objetivo_id", "objetivo_informacion_id", "orden"],
+}
+_TEXTOS = {IND: [*TEXTOS[IND], *DECIMALES], PROG: [*TEXTOS[PROG], "tipo", "inicio", "plazo"]}
+_TABLA_DE = {_INDICADOR: IND, _ACTIVIDAD: PROG}
+_ULTIMA_DE = {_ULTIMA_IND: IND, _ULTIMA_PROG: PROG}
+
+
+def _ramas(documento_id):
+    r = _UNION.rama
+    del_plan = {"plan__documento_id": documento_id}
+    ramas = [
+        r(Plan.objects.filter(documento_id=documento_id), _PLAN),
+        r(ObjetivoEspecifico.objects.filter(**del_plan), _OBJETIVO, enteros=["numero"]),
+        r(ObjetivoInformacion.objects.filter(**del_plan), _OBJETIVO_INFO, enteros=["numero"]),
+    ]
+    for rama, tabla in _TABLA_DE.items():
+        ramas.append(
+            r(
+                MODELOS[tabla].objects.filter(**del_plan),
+                rama,
+                enteros=_ENTEROS[tabla],
+                textos=_TEXTOS[tabla],
+            )
+        )
+    for rama, tabla in _ULTIMA_DE.items():
+        # Each part's newest history record (its huella): (Centro id or None, date as text).
+        ultimas = (
+            MODELOS[tabla]
+            .history.model.objects.filter(**del_plan)
+            .values("centro_id")
+            .annotate(ultima=Max("history_date"))
+        )
+        ramas.append(r(ultimas, rama, pk="centro_id", textos=["ultima"]))
+    return ramas
+
+
+_UNION = Union(
+    _ramas,
+    ids=("documento_id",),
+    enteros=max(map(len, _ENTEROS.values())),
+    textos=max(map(len, _TEXTOS.values())),
+)
+
+
+def _conversor(modelo, nombre: str):
+    """The Python value of a column read as an integer or as text (``pmggt.union``)."""
+    campo = modelo._meta.get_field(nombre)  # a name or an attname ("centro_id")
+    if isinstance(campo, BooleanField):
+        return lambda v: None if v is None else bool(v)
+    if isinstance(campo, DecimalField):
+        exponente = Decimal(1).scaleb(-campo.decimal_places)
+        return lambda v: None if v in (None, "") else Decimal(v).quantize(exponente)
+    if isinstance(campo, DateField):
+        return lambda v: datetime.date.fromisoformat(v) if v else None
+    return None
+
+
+def _instanciador(tabla: str):
+    """f(pk, enteros, textos, alias) -> the model instance of a row read by ``_UNION``."""
+    modelo = MODELOS[tabla]
+    nombres = ["id", *_ENTEROS[tabla], *_TEXTOS[tabla]]
+    atributos = [c.attname for c in modelo._meta.concrete_fields]
+    if sorted(nombres) != sorted(atributos):
+        raise RuntimeError(f"La lectura de {modelo.__name__} no tiene todos sus campos.")
+    orden = [nombres.index(a) for a in atributos]
+    conversores = [(i, f) for i, n in enumerate(nombres) if (f := _conversor(modelo, n))]
+    enteros = len(_ENTEROS[tabla])
+
+    def instancia(pk, valores_enteros, valores_textos, alias):
+        valores = [pk, *valores_enteros[:enteros], *valores_textos[: len(_TEXTOS[tabla])]]
+        for i, conversor in conversores:
+            valores[i] = conversor(valores[i])
+        return modelo.from_db(alias, atributos, [valores[i] for i in orden])
+
+    return instancia
+
+
+_INSTANCIAS = {tabla: _instanciador(tabla) for tabla in MODELOS}
+
+
+def _fecha_hora(texto: str, alias: str) -> datetime.datetime:
+    """A history date read as text: PostgreSQL's (with its offset) or SQLite's (in the
+    connection's time zone), as the ORM would read it."""
+    valor = parse_datetime(texto)
+    if timezone.is_naive(valor):
+        valor = timezone.make_aware(valor, connections[alias].timezone)
+    return valor
+
+
 def leer(documento) -> Actual:
-    plan = plan_de(documento)
+    """What the system holds of the document's Plan, in one query (and the Centros, read
+    once per document by ``acceso.centros_del_servicio``)."""
+    centros = acceso.centros_del_servicio(documento)
+    alias = router.db_for_read(Plan)
+    tablas = _UNION.leer(Plan, documento_id=documento.pk)
+    if not tablas.get(_PLAN):
+        raise Plan.DoesNotExist(f"El documento {documento.pk} no tiene Plan.")
+    [(plan_pk, _e, _t)] = tablas[_PLAN]
+
+    def instancias(rama, clave):
+        tabla = _TABLA_DE[rama]
+        filas = [_INSTANCIAS[tabla](pk, e, t, alias) for pk, e, t in tablas.get(rama, [])]
+        return {f.pk: f for f in sorted(filas, key=lambda f: (getattr(f, clave), f.pk))}
+
     return Actual(
-        plan=plan,
-        centros=acceso.centros_del_servicio(documento),
-        indicadores={i.pk: i for i in Indicador.objects.filter(plan=plan).order_by("numero", "id")},
-        actividades={a.pk: a for a in Actividad.objects.filter(plan=plan).order_by("orden", "id")},
-        objetivos=dict(ObjetivoEspecifico.objects.filter(plan=plan).values_list("numero", "pk")),
-        infos=dict(ObjetivoInformacion.objects.filter(plan=plan).values_list("numero", "pk")),
+        plan_id=plan_pk,
+        centros=centros,
+        indicadores=instancias(_INDICADOR, "numero"),
+        actividades=instancias(_ACTIVIDAD, "orden"),
+        objetivos={e[0]: pk for pk, e, _t in tablas.get(_OBJETIVO, [])},
+        infos={e[0]: pk for pk, e, _t in tablas.get(_OBJETIVO_INFO, [])},
+        ultimas={
+            (tabla, centro_id): _fecha_hora(t[0], alias)
+            for rama, tabla in _ULTIMA_DE.items()
+            for centro_id, _e, t in tablas.get(rama, [])
+        },
     )
 
 
 def ultimas_ediciones(plan_pk: int) -> dict:
     """{(tabla, Centro id or None): newest history_date} of every part with history, in one
-    query (the huella of each sheet; a part without history is absent: its huella is "")."""
+    query (the huella of each exported sheet; a part without history is absent: its huella is
+    ""). The import reads the same within ``leer``'s query (``Actual.ultimas``)."""
     ramas = [
         modelo.history.model.objects.filter(plan_id=plan_pk)
         .order_by()
@@ -144,16 +269,18 @@ def _ordenes(filas: list, existentes: dict) -> list[int]:
     return list(range(1, len(filas) + 1))
 
 
-def _historia_eliminadas(modelo, objetos: list, usuario, fecha) -> list:
-    """The "-" history records of deleted rows, as simple-history's post_delete makes them."""
+def _historicos(modelo, objetos: list, tipo: str, usuario, fecha) -> list:
+    """The history records of ``objetos`` ("+" created, "~" updated, "-" deleted), as
+    simple-history's signals and ``bulk_history_create`` make them."""
     historico = modelo.history.model
+    campos = [campo.attname for campo in historico.tracked_fields]
     return [
         historico(
             history_date=fecha,
-            history_type="-",
+            history_type=tipo,
             history_user=usuario,
             history_change_reason=None,
-            **{campo.attname: getattr(obj, campo.attname) for campo in historico.tracked_fields},
+            **{campo: getattr(obj, campo) for campo in campos},
         )
         for obj in objetos
     ]
@@ -190,7 +317,7 @@ class Escritura:
                 if tabla == PROG:
                     datos["orden"] = orden
                 self.creadas[modelo].append(
-                    modelo(plan_id=self.actual.plan.pk, centro_id=centro_id, **datos)
+                    modelo(plan_id=self.actual.plan_id, centro_id=centro_id, **datos)
                 )
                 self.resumen["creadas"] += 1
                 continue
@@ -231,22 +358,31 @@ class Escritura:
 
     def guardar(self) -> None:
         fecha = timezone.now()  # one instant for every record of the import
-        historia = {
-            "default_user": self.actor,
-            "default_change_reason": None,
-            "default_date": fecha,
-        }
+        historia = {m: [] for m in MODELOS.values()}
         for modelo, objetos in self.eliminadas.items():
             if objetos:
-                modelo.history.model.objects.bulk_create(
-                    _historia_eliminadas(modelo, objetos, self.actor, fecha)
-                )
-                # No per-row delete signals: their history is written above.
+                historia[modelo] += _historicos(modelo, objetos, "-", self.actor, fecha)
+                # No per-row delete signals: their history is written below.
                 modelo.objects.filter(pk__in=[o.pk for o in objetos])._raw_delete(modelo.objects.db)
         self._aparcar()
         for modelo, objetos in self.cambiadas.items():
             if objetos:
-                bulk_update_with_history(objetos, modelo, sorted(self.campos[modelo]), **historia)
+                modelo.objects.bulk_update(objetos, sorted(self.campos[modelo]))
+                historia[modelo] += _historicos(modelo, objetos, "~", self.actor, fecha)
         for modelo, objetos in self.creadas.items():
-            if objetos:
-                bulk_create_with_history(objetos, modelo, **historia)
+            if not objetos:
+                continue
+            if connections[modelo.objects.db].features.can_return_rows_from_bulk_insert:
+                creadas = modelo.objects.bulk_create(objetos)  # with their new pks
+                historia[modelo] += _historicos(modelo, creadas, "+", self.actor, fecha)
+            else:  # a backend that does not return the pks: simple-history reads them back
+                bulk_create_with_history(
+                    objetos,
+                    modelo,
+                    default_user=self.actor,
+                    default_change_reason=None,
+                    default_date=fecha,
+                )
+        for modelo, registros in historia.items():
+            if registros:
+                modelo.history.model.objects.bulk_create(registros)

@@ -361,7 +361,9 @@ def exportar(documento: Documento, region: str | None = None, *, usuario=None) -
     for tabla, lista in ((IND, datos["indicadores"]), (PROG, datos["actividades"])):
         for fila in lista:
             por_parte.setdefault((tabla, fila.get("region")), []).append(fila)
-    wb = x.libro(solo_escritura=True)
+    # Rows streamed (same cells, styles and settings as a normal workbook), each sheet's XML in
+    # memory: a Plan's sheets are small (one part's indicators or activities each).
+    wb = x.libro(solo_escritura=True, en_memoria=True)
     for parte in partes:
         for tabla in (IND, PROG):
             _hoja_parte(wb, documento, tabla, parte, por_parte.get((tabla, parte["codigo"]), []))
@@ -652,8 +654,9 @@ def importar(*, documento: Documento, archivo, actor) -> dict:
     Returns {"hojas": [imported sheets], "ignoradas": [sheets of parts the importer does not
     edit, unchanged], "creadas", "actualizadas", "eliminadas", "sin_cambios": n}. Raises
     ErrorImportacion (with .errores) and changes nothing if anything is wrong. Queries do not
-    grow with the rows: the Plan's rows and objectives are read once, the parts' huellas in one
-    query, and the changes are written in bulk (``carga.Escritura``)."""
+    grow with the rows, regions or sheets: the Plan's rows, objectives and the parts' huellas
+    are read in one query (``carga.leer``) and the changes are written in bulk
+    (``carga.Escritura``)."""
     wb = x.abrir(archivo)  # read-only, within the import limits; closed when the block ends
     with (
         x.cerrando(wb),
@@ -677,7 +680,7 @@ def _validar(wb, doc, estado: carga.Actual, editables: set):
     """(sheets to import, titles of the ignored sheets, errors) of the workbook."""
     errores: list[ErrorCelda] = []
     huellas = x.leer_huellas(wb)
-    ultimas = carga.ultimas_ediciones(estado.plan.pk) if huellas else {}
+    ultimas = estado.ultimas
     centros = {c.region.codigo.upper(): c for c in estado.centros}
     codigo_de = {c.pk: c.region.codigo for c in estado.centros}
     propio = _codigo_propio(doc)
