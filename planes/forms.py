@@ -2,9 +2,13 @@
 a formset of any size draws and checks its choices without a query per row. The services
 (planes.services) write; these only validate, with Spanish messages next to each field."""
 
+import copy
+
 from django import forms
 from django.forms import formset_factory
+from django.utils.choices import BaseChoiceIterator, normalize_choices
 
+from pmggt import widgets as widgets_rapidos
 from pmggt.forms import EstiloGobMixin as _EstiloGob
 from pmggt.widgets import acelerar
 
@@ -19,14 +23,53 @@ from .models import (
 from .services import error_fecha
 
 AREA = {"rows": 2}
+# Django's DateInput drawn in Python like the other widgets (its template, date.html, only
+# includes input.html): a procedure's instrument date is a widget per row.
+DateInput = widgets_rapidos._rapido(forms.DateInput, widgets_rapidos._input)
 VACIO = [("", "—")]
+
+
+_COPIA_CAMPO = (forms.Field.__deepcopy__, forms.ChoiceField.__deepcopy__)
+_COPIA_WIDGET = (forms.Widget.__deepcopy__, forms.widgets.ChoiceWidget.__deepcopy__)
+
+
+def _copia(campo):
+    """``copy.deepcopy(campo)`` of a stock field and widget (their own attrs, error messages
+    and validators), sharing their choices: a list of pairs a form replaces and never changes,
+    that deepcopy would copy pair by pair and the widget's setter normalize again, per form."""
+    widget = campo.widget
+    if type(campo).__deepcopy__ not in _COPIA_CAMPO or type(widget).__deepcopy__ not in (
+        _COPIA_WIDGET
+    ):
+        return copy.deepcopy(campo)
+    nuevo = object.__new__(type(campo))
+    nuevo.__dict__.update(campo.__dict__)
+    nuevo.widget = object.__new__(type(widget))
+    nuevo.widget.__dict__.update(widget.__dict__)
+    nuevo.widget.attrs = widget.attrs.copy()
+    nuevo.error_messages = campo.error_messages.copy()
+    nuevo.validators = campo.validators[:]
+    return nuevo
+
+
+class _Campos(dict):
+    """A form class's ``base_fields``, which each form copies (``BaseForm.__init__``) with
+    ``_copia``."""
+
+    def __deepcopy__(self, memo):
+        return {nombre: _copia(campo) for nombre, campo in self.items()}
 
 
 class EstiloGobMixin(_EstiloGob):
     """The core's gob.cl classes, with the widgets drawn in Python (``pmggt.widgets``): the
-    section pages draw hundreds of fields (a select per procedure, a row per activity)."""
+    section pages draw hundreds of fields (a select per procedure, a row per activity), and
+    build a form per row: its fields are copied without deep-copying their choices
+    (``_copia``)."""
 
     def __init__(self, *args, **kwargs):
+        clase = type(self)
+        if type(clase.__dict__.get("base_fields")) is not _Campos:
+            clase.base_fields = _Campos(clase.base_fields)
         super().__init__(*args, **kwargs)
         acelerar(self)
 
@@ -35,13 +78,33 @@ def _entero_o_none(valor):
     return int(valor) if valor not in (None, "") else None
 
 
+class Elecciones(BaseChoiceIterator):
+    """A list of choices normalized once and shared by every form of a page: Django's
+    ``normalize_choices`` keeps a choice iterator as it is, instead of rebuilding the list for
+    each field and again for its widget, per form."""
+
+    def __init__(self, pares):
+        self.origen = pares
+        self.pares = normalize_choices(pares)
+
+    def __iter__(self):
+        return iter(self.pares)
+
+    def __len__(self):
+        return len(self.pares)
+
+
 class Opciones:
     """The choices of a page's forms, from its canonical content (live in Borrador), and the
-    Ciclo's year ``anio`` the dates are checked around (None: not checked)."""
+    Ciclo's year ``anio`` the dates are checked around (None: not checked).
+
+    The forms take each list through ``elecciones(nombre)`` (normalized once per page)."""
 
     def __init__(self, contenido: dict, centros=(), regiones_gore=(), anio: int | None = None):
         c = contenido_mod.completo(contenido)
         self.anio = anio
+        self._elecciones: dict = {}
+        self._nombres: dict = {}
         self.objetivos = VACIO + [
             (o["id"], f"{o['numero']}. {contenido_mod._recorte(o['descripcion'], 70)}")
             for o in c["objetivos"]
@@ -59,6 +122,21 @@ class Opciones:
         self.gores = VACIO + [(r.pk, f"GORE {r.codigo} · {r.nombre}") for r in regiones_gore]
         self.filas1 = []
         self.filas2 = []
+
+    def elecciones(self, nombre: str) -> Elecciones:
+        """The choices ``self.<nombre>`` (the views set ``filas1``/``filas2`` afterwards)."""
+        lista = getattr(self, nombre)
+        hechas = self._elecciones.get(nombre)
+        if hechas is None or hechas.origen is not lista:
+            hechas = self._elecciones[nombre] = Elecciones(lista)
+        return hechas
+
+    def nombre(self, lista: str, valor) -> str:
+        """The label of ``valor`` among the choices ``self.<lista>`` ("" if none)."""
+        nombres = self._nombres.get(lista)
+        if nombres is None or nombres[0] is not getattr(self, lista):
+            nombres = self._nombres[lista] = (getattr(self, lista), dict(getattr(self, lista)))
+        return nombres[1].get(valor, "")
 
 
 def sin_form_control(form) -> None:
@@ -122,12 +200,14 @@ class ObjetivoForm(_Base):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["filas_cuadro1"].choices = self.opciones.filas1
-        self.fields["regiones"].choices = self.opciones.regiones
+        self.fields["filas_cuadro1"].choices = self.opciones.elecciones("filas1")
+        self.fields["regiones"].choices = self.opciones.elecciones("regiones")
 
 
 class MedidaForm(_Base):
-    tipo = forms.ChoiceField(label="Tipo", choices=Medida.Tipo.choices)
+    # The first choice as initial: the new row a browser posts with that choice selected is
+    # unchanged (left out), not a row missing its description.
+    tipo = forms.ChoiceField(label="Tipo", choices=Medida.Tipo.choices, initial=Medida.Tipo.MEDIDA)
     objetivo_id = forms.TypedChoiceField(
         label="Objetivo específico", coerce=int, empty_value=None, required=False
     )
@@ -135,7 +215,7 @@ class MedidaForm(_Base):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["objetivo_id"].choices = self.opciones.objetivos
+        self.fields["objetivo_id"].choices = self.opciones.elecciones("objetivos")
 
 
 class PropirForm(_Base):
@@ -152,13 +232,15 @@ class PropirForm(_Base):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["centro_id"].choices = self.opciones.centros
-        self.fields["objetivo_id"].choices = self.opciones.objetivos
+        self.fields["centro_id"].choices = self.opciones.elecciones("centros")
+        self.fields["objetivo_id"].choices = self.opciones.elecciones("objetivos")
 
 
 class ObjetivoInformacionForm(_Base):
     numero = forms.IntegerField(label="N°", min_value=1, max_value=999)
-    informacion = forms.ChoiceField(label="Información", choices=Informacion.choices)
+    informacion = forms.ChoiceField(
+        label="Información", choices=Informacion.choices, initial=Informacion.OFERTA
+    )  # the first choice: a new row posted as drawn is unchanged
     descripcion = forms.CharField(label="Objetivo específico", widget=forms.Textarea(attrs=AREA))
     filas_cuadro2 = forms.TypedMultipleChoiceField(
         label="Objetivos recomendados del Cuadro I N°2 que aborda",
@@ -169,15 +251,19 @@ class ObjetivoInformacionForm(_Base):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["filas_cuadro2"].choices = self.opciones.filas2
+        self.fields["filas_cuadro2"].choices = self.opciones.elecciones("filas2")
 
 
 P = ProcedimientoGore
+_INFORMACION = dict(Informacion.choices)
+_ESTADOS = dict(P.Estado.choices)
 
 
 class ProcedimientoForm(_Base):
     region_id = forms.TypedChoiceField(label="GORE", coerce=int, empty_value=None)
-    informacion = forms.ChoiceField(label="Información", choices=Informacion.choices)
+    informacion = forms.ChoiceField(
+        label="Información", choices=Informacion.choices, initial=Informacion.OFERTA
+    )  # the first choice: a new row posted as drawn is unchanged
     objetivo_informacion_id = forms.TypedChoiceField(
         label="Objetivo del sistema de información", coerce=int, empty_value=None, required=False
     )
@@ -206,7 +292,7 @@ class ProcedimientoForm(_Base):
     instrumento_fecha = forms.DateField(
         label="Fecha del instrumento",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y"],
     )
     estado = forms.ChoiceField(
@@ -218,17 +304,19 @@ class ProcedimientoForm(_Base):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region_id"].choices = self.opciones.gores
-        self.fields["objetivo_informacion_id"].choices = self.opciones.objetivos_informacion
+        self.fields["region_id"].choices = self.opciones.elecciones("gores")
+        self.fields["objetivo_informacion_id"].choices = self.opciones.elecciones(
+            "objetivos_informacion"
+        )
 
     @property
     def resumen(self) -> str:
         i = self.initial
         return " · ".join(
             [
-                dict(self.opciones.gores).get(i.get("region_id"), ""),
-                dict(Informacion.choices).get(i.get("informacion"), ""),
-                dict(P.Estado.choices).get(i.get("estado"), ""),
+                self.opciones.nombre("gores", i.get("region_id")),
+                _INFORMACION.get(i.get("informacion"), ""),
+                _ESTADOS.get(i.get("estado"), ""),
             ]
         )
 
@@ -379,8 +467,10 @@ class IndicadorForm(EstiloGobMixin, forms.Form):
 
     def __init__(self, *args, opciones: Opciones, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["objetivo_id"].choices = opciones.objetivos
-        self.fields["objetivo_informacion_id"].choices = opciones.objetivos_informacion
+        self.fields["objetivo_id"].choices = opciones.elecciones("objetivos")
+        self.fields["objetivo_informacion_id"].choices = opciones.elecciones(
+            "objetivos_informacion"
+        )
 
     def clean(self):
         datos = super().clean()
@@ -406,12 +496,12 @@ class ActividadForm(EstiloGobMixin, forms.Form):
     inicio = forms.DateField(
         label="Inicio",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y"],
     )
     plazo = forms.DateField(
         label="Plazo (término)",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d", "%d-%m-%Y"],
     )
     responsable = forms.CharField(label="Responsable", max_length=300)
@@ -428,8 +518,10 @@ class ActividadForm(EstiloGobMixin, forms.Form):
     def __init__(self, *args, opciones: Opciones, **kwargs):
         super().__init__(*args, **kwargs)
         self.anio = opciones.anio
-        self.fields["objetivo_id"].choices = opciones.objetivos
-        self.fields["objetivo_informacion_id"].choices = opciones.objetivos_informacion
+        self.fields["objetivo_id"].choices = opciones.elecciones("objetivos")
+        self.fields["objetivo_informacion_id"].choices = opciones.elecciones(
+            "objetivos_informacion"
+        )
 
     def clean(self):
         datos = super().clean()

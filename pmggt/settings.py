@@ -113,6 +113,10 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql") and env("DB_JIT", "0") 
     _opciones = DATABASES["default"].setdefault("OPTIONS", {})
     _opciones["options"] = (_opciones.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A Plan's «Información regional» page posts every GORE procedure of the Servicio (up to 400
+# rows of 17 fields: planes.forms.ProcedimientosFormSet); Django's default of 1,000 fields
+# refused the page of a Servicio with 15 regions (400 TooManyFieldsSent).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
