@@ -24,7 +24,7 @@ from planes.models import (
 from pmggt.models import Documento
 from tests.planes.fabricas import crear_plan
 
-TEXTO = "Región de Ñuble: «acción» 100% & <b>no</b> — ‘comillas’ \"dobles\"\nsegunda línea"
+TEXTO = 'Región de Ñuble: «acción» 100% & <b>no</b> — ‘comillas’ "dobles"\nsegunda línea'
 
 
 @pytest.fixture
