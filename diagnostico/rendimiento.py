@@ -1050,6 +1050,13 @@ def _medir_pdf_visado(e: Eleccion, r: ResultadoPDF) -> None:
     from django.test import Client
 
     doc = e.documentos["visado"][0]
+    if doc.estado != Estado.VISADO:
+        # Under modification, the Informe Etapa I prints the version under way (never stored):
+        # the record of a document in Visado is what the cache keeps (pmggt.informes.cache).
+        doc = (
+            Documento.objects.filter(etapa=ETAPA_I, estado=Estado.VISADO).order_by("pk").first()
+            or doc
+        )
     url = _ruta("diagnostico:pdf", pk=doc.pk, informe="etapa1")
     r.visado_url = url
     cliente = Client(raise_request_exception=False)
