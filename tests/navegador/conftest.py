@@ -21,6 +21,34 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM_DEBIAN = "/usr/bin/chromium"
 
 
+def _con_reintento(captura):
+    """Chromium on a loaded machine now and then answers a screenshot with «Unable to capture
+    screenshot» (a compositor timeout, seen in CI with nothing wrong on the page): every
+    screenshot of the browser tests is taken once more after half a second before failing."""
+
+    def screenshot(self, *args, **kwargs):
+        from playwright.sync_api import Error
+
+        try:
+            return captura(self, *args, **kwargs)
+        except Error as exc:
+            if "Unable to capture screenshot" not in str(exc):
+                raise
+            self.wait_for_timeout(500)
+            return captura(self, *args, **kwargs)
+
+    return screenshot
+
+
+try:
+    from playwright.sync_api import Page as _Page
+except ImportError:  # pragma: no cover - the browser tests are skipped then
+    _Page = None
+if _Page is not None and not getattr(_Page.screenshot, "_pmggt_reintento", False):
+    _Page.screenshot = _con_reintento(_Page.screenshot)
+    _Page.screenshot._pmggt_reintento = True
+
+
 def _ruta_chromium() -> str | None:
     if os.path.isfile(CHROMIUM_DEBIAN) and os.access(CHROMIUM_DEBIAN, os.X_OK):
         return CHROMIUM_DEBIAN
