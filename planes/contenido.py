@@ -283,7 +283,7 @@ def _ramas(plan_id):
             Indicador.objects.filter(**d),
             _INDICADOR,
             enteros=["numero", "centro_id", "objetivo_id", "objetivo_informacion_id", "se_mide"],
-            textos=_TEXTOS_INDICADOR,
+            textos=CAMPOS_INDICADOR,
         ),
         r(
             Actividad.objects.filter(**d),
@@ -309,20 +309,6 @@ _TEXTOS_PROCEDIMIENTO = [
     "instrumento_fecha",
     "estado",
     "motivo_no_aplica",
-]
-_TEXTOS_INDICADOR = [
-    "nombre",
-    "formula",
-    "numerador",
-    "denominador",
-    "unidad",
-    "meta",
-    "meta_numerador",
-    "meta_denominador",
-    "medio_verificacion",
-    "instrumento_recoleccion",
-    "instrumento_sistematizacion",
-    "nota_tecnica",
 ]
 _UNION = Union(_ramas, ids=("plan_id",), enteros=5, textos=15)
 _CENTROS_FILAS = "_planes_centros_filas"
@@ -407,7 +393,7 @@ def contenido(documento) -> dict:
         }
 
     def indicador(pk, e, t):
-        campos = dict(zip(_TEXTOS_INDICADOR, map(_texto, t), strict=False))
+        campos = dict(zip(CAMPOS_INDICADOR, map(_texto, t), strict=False))
         for k in ("meta", "meta_numerador", "meta_denominador"):
             campos[k] = _decimal_de_texto(campos[k])
         return {
