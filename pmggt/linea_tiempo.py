@@ -10,14 +10,15 @@ whatever the size of the history. The detail of every edit is on the ediciones p
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import connections, router
-from django.db.models import CharField, Count, F, IntegerField, Max, Min, Value
+from django.db.models import BigIntegerField, CharField, Count, F, IntegerField, Max, Min, Value
 from django.db.models.functions import Cast
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from . import etapas, fragmentos, workflow
-from .models import Documento, Observacion, Transicion
+from .models import Centro, Documento, Observacion, Region, Transicion
 
 # Fields that say nothing to a reader of the timeline.
 _CAMPOS_OCULTOS = {"id", "documento", "diagnostico"}
@@ -223,39 +224,95 @@ def _seccion(modelo, regiones: list[str]) -> tuple[str, str]:
     return f"{nombre} · {len(regiones)} regiones", f"Regiones {', '.join(regiones)}."
 
 
-def _consulta_agrupada(indice: int, qs):
-    """Per author and region (for a model with a Centro): how many records, first and last."""
+def _consulta_agrupada(indice: int, qs, *, nombres: bool = True):
+    """Per author and region (for a model with a Centro): how many records, first and last.
+    With ``nombres`` False (the query compiled once), per author and Centro, without the
+    author's names nor the Centro's region: ``_con_nombres`` looks them up around the whole
+    UNION."""
     historico = qs.model
     campos = {f.name for f in historico._meta.concrete_fields}
     if "documento" in campos:
         # The root row is created with the document itself (as in ``ediciones``).
         qs = qs.exclude(history_type="+")
-    if "centro" in campos:
-        region, orden = F("centro__region__codigo"), F("centro__region__orden")
-    else:
-        # Typed NULLs: PostgreSQL types an untyped NULL of a UNION as text.
-        region = Cast(Value(None), output_field=CharField())
-        orden = Cast(Value(None), output_field=IntegerField())
     # Only expressions, in one order: the UNION ALL lines up every table's columns. (Prefixed:
-    # an alias may not be the name of a field of the model.)
+    # an alias may not be the name of a field of the model.) Typed NULLs: PostgreSQL types an
+    # untyped NULL of a UNION as text.
+    columnas = {
+        "g_tabla": Value(indice, output_field=IntegerField()),
+        "g_quien": F("history_user_id"),
+    }
+    if not nombres:
+        columnas["g_centro"] = (
+            F("centro_id")
+            if "centro" in campos
+            else Cast(Value(None), output_field=BigIntegerField())
+        )
+    elif "centro" in campos:
+        columnas |= _NOMBRES | {
+            "g_region": F("centro__region__codigo"),
+            "g_orden": F("centro__region__orden"),
+        }
+    else:
+        columnas |= _NOMBRES | {
+            "g_region": Cast(Value(None), output_field=CharField()),
+            "g_orden": Cast(Value(None), output_field=IntegerField()),
+        }
     return (
         qs.order_by()
-        .values(
-            g_tabla=Value(indice, output_field=IntegerField()),
-            g_quien=F("history_user_id"),
-            g_nombre=F("history_user__first_name"),
-            g_apellido=F("history_user__last_name"),
-            g_usuario=F("history_user__username"),
-            g_region=region,
-            g_orden=orden,
-        )
+        .values(**columnas)
         .annotate(g_n=Count("history_id"), g_desde=Min("history_date"), g_hasta=Max("history_date"))
     )
 
 
-def _union_agrupada(historiales):
-    primera, *resto = (_consulta_agrupada(i, qs) for i, qs in enumerate(historiales))
+_NOMBRES = {
+    "g_nombre": F("history_user__first_name"),
+    "g_apellido": F("history_user__last_name"),
+    "g_usuario": F("history_user__username"),
+}
+
+
+def _union_agrupada(historiales, *, nombres: bool = True):
+    primera, *resto = (
+        _consulta_agrupada(i, qs, nombres=nombres) for i, qs in enumerate(historiales)
+    )
     return primera.union(*resto, all=True) if resto else primera
+
+
+def _con_nombres(sql: str, conexion) -> str:
+    """The grouped UNION's rows with their author's names and their Centro's region, looked
+    up by primary key around the whole UNION instead of joined in each of its GROUP BYs
+    (planning a dozen joins cost PostgreSQL more than running them; a join around it would
+    scan every user)."""
+    q = conexion.ops.quote_name
+    usuarios, centros, regiones = get_user_model()._meta, Centro._meta, Region._meta
+
+    def columna(meta, campo):
+        return q(meta.get_field(campo).column)
+
+    def de_usuario(campo, alias):
+        return (
+            f"(SELECT {q('_u')}.{columna(usuarios, campo)} FROM {q(usuarios.db_table)} "
+            f"{q('_u')} WHERE {q('_u')}.{q(usuarios.pk.column)} = {q('_g')}.{q('g_quien')}) "
+            f"AS {q(alias)}"
+        )
+
+    def de_region(campo, alias):
+        return (
+            f"(SELECT {q('_r')}.{columna(regiones, campo)} FROM {q(centros.db_table)} "
+            f"{q('_c')} INNER JOIN {q(regiones.db_table)} {q('_r')} ON "
+            f"{q('_r')}.{q(regiones.pk.column)} = {q('_c')}.{columna(centros, 'region')} "
+            f"WHERE {q('_c')}.{q(centros.pk.column)} = {q('_g')}.{q('g_centro')}) "
+            f"AS {q(alias)}"
+        )
+
+    extra = [
+        de_usuario("first_name", "g_nombre"),
+        de_usuario("last_name", "g_apellido"),
+        de_usuario("username", "g_usuario"),
+        de_region("codigo", "g_region"),
+        de_region("orden", "g_orden"),
+    ]
+    return f"SELECT {q('_g')}.*, {', '.join(extra)} FROM ({sql}) {q('_g')}"
 
 
 # The grouped query has the same shape for every document of a stage (the stages' historiales
@@ -283,10 +340,11 @@ def _compilar_agrupada(definicion, alias: str):
         return None
     if not historiales:
         return None
-    compilador = _union_agrupada(historiales).query.get_compiler(using=alias)
+    compilador = _union_agrupada(historiales, nombres=False).query.get_compiler(using=alias)
     sql, params = compilador.as_sql()
     if _MARCA_DOCUMENTO not in params:
         return None
+    sql = _con_nombres(sql, connections[alias])
     columnas = [s[0] for s in compilador.select[: compilador.col_count]]
     convertidores = list(compilador.get_converters(columnas).items())
     modelos = [qs.model.instance_type for qs in historiales]
