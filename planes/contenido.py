@@ -817,10 +817,14 @@ def cobertura(contenido: dict, diagnostico: dict | None = None) -> dict:
 
 
 def _url(documento, nombre, ancla="", region=None) -> str:
-    if region is not None:
-        url = reverse(f"planes:{nombre}", args=[documento.pk, region])
-    else:
-        url = reverse(f"planes:{nombre}", args=[documento.pk])
+    # Reversed once per document object, page and region (the checklist links a handful of
+    # pages, once per item).
+    urls = documento.__dict__.setdefault("_planes_urls", {})
+    clave = (nombre, region)
+    url = urls.get(clave)
+    if url is None:
+        args = [documento.pk] if region is None else [documento.pk, region]
+        url = urls[clave] = reverse(f"planes:{nombre}", args=args)
     return f"{url}#{ancla}" if ancla else url
 
 

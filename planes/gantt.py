@@ -31,6 +31,7 @@ the PDF also print the activities as a table).
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
@@ -266,13 +267,20 @@ def _texto(x, y, contenido, *, tamano=TAMANO, color=TEXTO, negrita=False, ancla=
 
 
 def _cortar(texto: str, ancho: float, lineas: int, tamano: float = TAMANO) -> list[str]:
+    return list(_cortado(texto or "", ancho, lineas, tamano))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cortado(texto: str, ancho: float, lineas: int, tamano: float) -> tuple[str, ...]:
+    """``texto`` wrapped to ``lineas`` lines of the width (textwrap is the Gantt's costliest
+    step, and a Plan's labels repeat from page to page: kept, pure, per text and width)."""
     letras = max(4, int(ancho / (ANCHO_LETRA * tamano / TAMANO)))
     partes = textwrap.wrap(" ".join((texto or "").split()), letras, break_long_words=True)
     if len(partes) > lineas:
         partes = partes[:lineas]
         ultima = partes[-1]
         partes[-1] = (ultima[: letras - 1].rstrip() if len(ultima) >= letras else ultima) + "…"
-    return partes or [""]
+    return tuple(partes or [""])
 
 
 def _resumen(contenido: dict, e: Eje, hoy: date | None, parte: str = "") -> str:

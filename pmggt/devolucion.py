@@ -126,6 +126,7 @@ def aviso(request, documento, *, transiciones=None, observaciones=None, etiqueta
             c.region.codigo for c in acceso.centros_del_servicio(documento) if c.pk in editables
         }
     url_documento = reverse("pmggt:documento", args=[documento.pk])
+    urls_parte: dict = {}  # reversed once per region
     items = []
     for obs in de_ella:
         en_parte = obs.campo in partes
@@ -134,7 +135,9 @@ def aviso(request, documento, *, transiciones=None, observaciones=None, etiqueta
             continue
         if en_parte and not obs.resuelta and definicion.url_parte:
             # Open observaciones of a part are shown in its cell, on the part's page.
-            url = definicion.url_parte(documento.pk, region)
+            url = urls_parte.get(region)
+            if url is None:
+                url = urls_parte[region] = definicion.url_parte(documento.pk, region)
         else:
             url = url_documento  # in its place or, in any case, in the full list
         if etiquetas is not None:
