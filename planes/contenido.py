@@ -45,6 +45,7 @@ import json
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
 from django.db.models import CharField, Value
 from django.urls import reverse
@@ -139,15 +140,54 @@ _DIAGNOSTICO_VISADO = "_planes_diagnostico_visado"
 
 
 def diagnostico_visado(documento) -> tuple[dict, object] | None:
-    """(content, version) of the visado Diagnóstico of the Plan's Servicio and Ciclo, read once
-    per document object (never a draft: ``contenido_visado`` reads the visado version only)."""
+    """(what the Plan reads of its content, ``lectura_del_diagnostico``; version) of the
+    visado Diagnóstico of the Plan's Servicio and Ciclo, read once per document object (never
+    a draft: ``contenido_visado`` reads the visado version only)."""
     if _DIAGNOSTICO_VISADO not in documento.__dict__:
         from pmggt.versiones import contenido_visado
 
         documento.__dict__[_DIAGNOSTICO_VISADO] = contenido_visado(
-            documento.servicio, documento.ciclo, DIAGNOSTICO
+            documento.servicio, documento.ciclo, DIAGNOSTICO, resumen=lectura_del_diagnostico
         )
     return documento.__dict__[_DIAGNOSTICO_VISADO]
+
+
+_FILA1 = ("id", "region", "producto_texto", "productos", "objetivo")
+_FILA2 = ("id", "region", "informacion", "objetivo")
+
+
+def _fija(valor):
+    """A read-only copy of a JSON value (mappings and tuples)."""
+    if isinstance(valor, dict):
+        return MappingProxyType({k: _fija(v) for k, v in valor.items()})
+    if isinstance(valor, list):
+        return tuple(_fija(v) for v in valor)
+    return valor
+
+
+def lectura_del_diagnostico(diagnostico: dict | None):
+    """What the Plan reads of its visado Diagnóstico's content: its products, the Cuadro I
+    N°1 and N°2 rows' columns ``filas_del_diagnostico`` takes, and whether the Cuadro I N°2 is
+    «no pertinente». Read-only (``pmggt.versiones.contenido_visado`` keeps it per version and
+    shares it)."""
+    if diagnostico is None:
+        return None
+    cuadro2 = diagnostico.get("cuadro2") or {}
+    return _fija(
+        {
+            "productos": [
+                {"numero": p["numero"], "nombre": p["nombre"]}
+                for p in diagnostico.get("productos", [])
+            ],
+            "cuadro1": [
+                {k: f[k] for k in _FILA1 if k in f} for f in diagnostico.get("cuadro1", [])
+            ],
+            "cuadro2": {
+                "no_pertinente": cuadro2.get("no_pertinente"),
+                "filas": [{k: f[k] for k in _FILA2 if k in f} for f in cuadro2.get("filas", [])],
+            },
+        }
+    )
 
 
 def producto_de_fila(fila: dict, productos: dict) -> str:

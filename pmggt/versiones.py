@@ -5,10 +5,13 @@ A later stage never imports an earlier stage's models: it reads the earlier stag
 canonical content (the JSON frozen by ``workflow.enviar``) through ``contenido_visado``.
 """
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db.models import F
+from django.db.models import Case, F, JSONField, Value, When
 
 from . import etapas
 from .models import Documento, VersionDocumento
@@ -132,23 +135,66 @@ def documento_de(servicio, ciclo, etapa: int) -> Documento | None:
     )
 
 
-def contenido_visado(servicio, ciclo, etapa: int) -> tuple[dict, VersionDocumento] | None:
+def contenido_visado(
+    servicio, ciclo, etapa: int, *, resumen: Callable[[dict], object] | None = None
+) -> tuple[dict, VersionDocumento] | None:
     """The visado canonical content of another stage of the same Servicio and Ciclo.
 
     None when that stage has no visado version (never a draft: a later stage builds only on
     what SUBDERE validated). The content keeps the visado version even while a modification
     of that stage is in progress.
+
+    With ``resumen`` (a pure function of the content, hashable: what a later stage reads of
+    it), the result is ``(resumen(content), version)``, kept per process: a version never
+    changes (its sha256 is its content's), so while the kept one is still the visado version
+    of that Servicio, Ciclo and stage the same single query returns its row without the JSON
+    (the largest column there is). The kept value is shared: never change it in place (make
+    it of read-only types). ``version.contenido`` is then not loaded.
     """
+    version = VersionDocumento.objects.select_related(
+        "documento__servicio", "documento__ciclo"
+    ).filter(
+        documento__servicio=servicio,
+        documento__ciclo=ciclo,
+        documento__etapa=etapa,
+        numero=F("documento__version_visada"),
+    )
+    if resumen is None:
+        version = version.first()
+        if version is None:
+            return None
+        return version.contenido, version
+    clave = (getattr(servicio, "pk", servicio), getattr(ciclo, "pk", ciclo), etapa, resumen)
+    with _CANDADO:
+        guardado = _RESUMENES.get(clave)
+    pk, sha256 = (guardado[0], guardado[1]) if guardado else (0, "")
     version = (
-        VersionDocumento.objects.select_related("documento__servicio", "documento__ciclo")
-        .filter(
-            documento__servicio=servicio,
-            documento__ciclo=ciclo,
-            documento__etapa=etapa,
-            numero=F("documento__version_visada"),
+        version.defer("contenido")
+        .annotate(
+            _contenido=Case(
+                When(pk=pk, sha256=sha256, then=Value(None)),
+                default=F("contenido"),
+                output_field=JSONField(),
+            )
         )
         .first()
     )
     if version is None:
         return None
-    return version.contenido, version
+    if guardado is not None and (version.pk, version.sha256) == (pk, sha256):
+        hecho = guardado[2]
+    else:
+        hecho = resumen(version._contenido)
+    with _CANDADO:
+        _RESUMENES[clave] = (version.pk, version.sha256, hecho)
+        _RESUMENES.move_to_end(clave)
+        while len(_RESUMENES) > MAX_RESUMENES:
+            _RESUMENES.popitem(last=False)
+    return hecho, version
+
+
+# contenido_visado(resumen=...): {(servicio, ciclo, etapa, resumen): (version pk, sha256,
+# resumen(content))}, the most recently read last.
+MAX_RESUMENES = 1024
+_RESUMENES: OrderedDict = OrderedDict()
+_CANDADO = threading.Lock()
