@@ -1,8 +1,9 @@
 from django import template
 from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from pmggt import texto as texto_mod
+from pmggt.widgets import escapar
 
 register = template.Library()
 
@@ -19,6 +20,8 @@ def texto(valor, vacio="—"):
     """Paragraphs and bullet lists of user text, escaped (see pmggt.texto). Drawn in Python:
     the same HTML the former ``pmggt/_texto.html`` gave, without a template per call (it
     runs for every cell of a cuadro)."""
+    if texto_mod.es_simple(valor):  # one plain paragraph (most texts): no blocks to build
+        return SafeString('<p class="texto-parrafo">' + escapar(valor) + "</p>")
     partes = []
     for b in texto_mod.bloques(valor):
         if b.tipo == "ul":

@@ -62,6 +62,7 @@ TEXTOS = [
     '<script>alert("x")</script>\n\'comillas\' & "dobles"',
     "a\r\nb\rc\u2028d",
     "• a\nluego texto\n• b",
+    "<b>Una línea</b> & 'comillas' \"dobles\" <script>x</script>",  # simple: the shortcut
 ]
 
 
