@@ -10,9 +10,12 @@ rows without ID created, and the programme's order follows the sheet. Each chang
 one history record naming the importer, as simple-history makes them ("-" for deletions, "~"
 for updates, "+" for new rows), all the records of a table in one insert; rows are deleted
 without per-row signals: nothing else points at an indicator or an activity, see
-``tests/planes/test_excel_importar.py``. Unchanged rows get no record. At most four writes per
-table (delete, update, create, history) and one to park renumbered indicators, whatever the
-rows and sheets.
+``tests/planes/test_excel_importar.py``. Unchanged rows get no record. At most three writes
+per table, whatever the rows and sheets: the delete, one ``INSERT … ON CONFLICT (id) DO
+UPDATE`` that updates the changed rows and adds the new ones (``_escribir``), and the history.
+An indicator's N° is unique and checked row by row: when a renumbered indicator takes a N°
+another row still holds (a swap), the renumbered ones are deleted with the deleted rows and
+inserted again whole, with their ids, by that statement (``Escritura._de_nuevo``).
 """
 
 import datetime
@@ -21,6 +24,8 @@ from decimal import Decimal
 
 from django.db import connections, router
 from django.db.models import BooleanField, DateField, DecimalField, Max, Value
+from django.db.models.constants import OnConflict
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
@@ -54,9 +59,6 @@ CAMPOS = {
     IND: [*TEXTOS[IND], "objetivo_id", "objetivo_informacion_id", "numero", *DECIMALES, "se_mide"],
     PROG: [*TEXTOS[PROG], "objetivo_id", "objetivo_informacion_id", "tipo", "inicio", "plazo"],
 }
-# Indicators whose N° changes are first parked above every real N° (planes.excel.MAX_NUMERO)
-# when one takes a N° another row still holds (the N° is unique in the Plan, row by row).
-APARCAR_DESDE = 10_000
 
 
 def plan_id(documento) -> int:
@@ -337,47 +339,42 @@ class Escritura:
             self.campos[modelo].update(cambio)
             self.resumen["actualizadas"] += 1
 
-    def _aparcar(self) -> None:
-        """Renumbered indicators move to free N°s first if one takes a N° still held."""
+    def _de_nuevo(self) -> list:
+        """The renumbered indicators to delete first and insert again whole (same id, new N°):
+        all of them when one of them, or a new row, takes a N° a row holds now. The N° is
+        unique and checked row by row, and no order of the rows writes a swap (1 ↔ 2); deleted
+        first, no row of ``_escribir``'s statement meets its N° still held."""
         if not self.renumeradas:
-            return
+            return []
         borradas = {i.pk for i in self.eliminadas[Indicador]}
         tenidos = {
             self.numeros_previos.get(pk, i.numero)
             for pk, i in self.actual.indicadores.items()
             if pk not in borradas
         }
-        if any(i.numero in tenidos for i in self.renumeradas):
-            Indicador.objects.bulk_update(
-                [
-                    Indicador(pk=i.pk, numero=APARCAR_DESDE + n)
-                    for n, i in enumerate(self.renumeradas)
-                ],
-                ["numero"],
-            )
+        nuevos = [i.numero for i in (*self.renumeradas, *self.creadas[Indicador])]
+        return self.renumeradas if any(n in tenidos for n in nuevos) else []
 
     def guardar(self) -> None:
         fecha = timezone.now()  # one instant for every record of the import
         historia = {m: [] for m in MODELOS.values()}
+        de_nuevo = {Indicador: self._de_nuevo(), Actividad: []}
         for modelo, objetos in self.eliminadas.items():
-            if objetos:
-                historia[modelo] += _historicos(modelo, objetos, "-", self.actor, fecha)
+            historia[modelo] += _historicos(modelo, objetos, "-", self.actor, fecha)
+            pks = [o.pk for o in (*objetos, *de_nuevo[modelo])]
+            if pks:
                 # No per-row delete signals: their history is written below.
-                modelo.objects.filter(pk__in=[o.pk for o in objetos])._raw_delete(modelo.objects.db)
-        self._aparcar()
-        for modelo, objetos in self.cambiadas.items():
-            if objetos:
-                modelo.objects.bulk_update(objetos, sorted(self.campos[modelo]))
-                historia[modelo] += _historicos(modelo, objetos, "~", self.actor, fecha)
-        for modelo, objetos in self.creadas.items():
-            if not objetos:
+                modelo.objects.filter(pk__in=pks)._raw_delete(modelo.objects.db)
+        for modelo in MODELOS.values():
+            cambiadas, creadas = self.cambiadas[modelo], self.creadas[modelo]
+            if not (cambiadas or creadas):
                 continue
-            if connections[modelo.objects.db].features.can_return_rows_from_bulk_insert:
-                creadas = modelo.objects.bulk_create(objetos)  # with their new pks
-                historia[modelo] += _historicos(modelo, creadas, "+", self.actor, fecha)
-            else:  # a backend that does not return the pks: simple-history reads them back
-                bulk_create_with_history(
-                    objetos,
+            escritas = _escribir(modelo, cambiadas, sorted(self.campos[modelo]), creadas)
+            historia[modelo] += _historicos(modelo, cambiadas, "~", self.actor, fecha)
+            historia[modelo] += _historicos(modelo, escritas, "+", self.actor, fecha)
+            if creadas and not escritas:  # the backend does not return their pks: simple-
+                bulk_create_with_history(  # history inserts them and reads them back
+                    creadas,
                     modelo,
                     default_user=self.actor,
                     default_change_reason=None,
@@ -386,3 +383,41 @@ class Escritura:
         for modelo, registros in historia.items():
             if registros:
                 modelo.history.model.objects.bulk_create(registros)
+
+
+def _escribir(modelo, cambiadas: list, campos: list[str], creadas: list) -> list:
+    """Write ``cambiadas`` (rows with id: their ``campos`` updated, or the whole row inserted
+    again if deleted first) and ``creadas`` (rows without id) in one ``INSERT … ON CONFLICT
+    (id) DO UPDATE SET campos`` per batch the backend takes; returns ``creadas`` with the ids
+    ``RETURNING`` gave them, or [] (unwritten) on a backend that returns no rows from a bulk
+    insert."""
+    opts = modelo._meta
+    conexion = connections[modelo.objects.db]
+    if not conexion.features.can_return_rows_from_bulk_insert:
+        creadas = []
+    filas = [*cambiadas, *creadas]
+    for fila in creadas:
+        # DEFAULT (NULL on SQLite): the table's next id, in a row of the same statement.
+        fila.pk = DatabaseDefault(Value(None), output_field=opts.pk)
+    columnas = list(opts.concrete_fields)
+    lote = max(conexion.ops.bulk_batch_size(columnas, filas), 1)
+    devueltas = []
+    for inicio in range(0, len(filas), lote):
+        devueltas += modelo.objects._insert(
+            filas[inicio : inicio + lote],
+            columnas,
+            returning_fields=[opts.pk] if creadas else None,
+            on_conflict=OnConflict.UPDATE if campos else None,
+            update_fields=[opts.get_field(c) for c in campos],
+            unique_fields=[opts.pk],
+        )
+    if creadas:
+        # The rows come back in the statement's order (as bulk_create assumes): checked on
+        # the rows with id, written first.
+        ids = [pk for (pk,) in devueltas]
+        if ids[: len(cambiadas)] != [f.pk for f in cambiadas]:
+            raise RuntimeError(f"{modelo.__name__}: el INSERT no devolvió las filas en orden.")
+        for fila, pk in zip(creadas, ids[len(cambiadas) :], strict=True):
+            fila.pk = pk
+            fila._state.adding, fila._state.db = False, conexion.alias
+    return creadas

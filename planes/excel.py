@@ -135,7 +135,7 @@ LARGOS = {
     IND: {"unidad": Indicador._meta.get_field("unidad").max_length},
     PROG: {"responsable": Actividad._meta.get_field("responsable").max_length},
 }
-MAX_NUMERO = 999  # indicator N°, as the form (the import parks renumbered rows above it)
+MAX_NUMERO = 999  # indicator N°, as the form
 
 
 # --- Parts and sheet names ----------------------------------------------------------------------
