@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
-from . import etapas, permisos
+from . import consultas, etapas, permisos
 from .historia import actuando_como
 from .models import Centro, Documento, Transicion, VersionDocumento
 
@@ -52,12 +51,28 @@ MENSAJE_REGION = (
 
 
 def _documento(pk: int, etapa: int | None = None) -> Documento:
-    filtros = {"pk": pk}
-    if etapa is not None:
-        filtros["etapa"] = etapa
-    return get_object_or_404(
-        Documento.objects.select_related("servicio__region", "ciclo", *_raices()), **filtros
-    )
+    raices = tuple(_raices())
+    clave = (raices, etapa is not None)
+    consulta = _DOCUMENTO.get(clave)
+    if consulta is None:
+        consulta = _DOCUMENTO[clave] = consultas.Compilada(
+            lambda pk, etapa=None: _consulta_documento(raices, pk, etapa),
+            ids=("pk", "etapa") if etapa is not None else ("pk",),
+        )
+    filas = consulta.lista(pk=pk, etapa=etapa) if etapa is not None else consulta.lista(pk=pk)
+    if not filas:
+        raise Http404("No Documento matches the given query.")
+    return filas[0]
+
+
+def _consulta_documento(raices, pk, etapa=None):
+    filtros = {"pk": pk} if etapa is None else {"pk": pk, "etapa": etapa}
+    return Documento.objects.select_related("servicio__region", "ciclo", *raices).filter(**filtros)
+
+
+# The document query of every page, compiled once (pmggt.consultas) per stages' root rows and
+# whether the URL names the stage.
+_DOCUMENTO: dict = {}
 
 
 def _raices() -> list[str]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from . import (
     acceso,
     calendario,
+    consultas,
     devolucion,
     diferencias,
     etapas,
@@ -49,13 +50,7 @@ def _contexto_documento(request, documento: Documento, **formularios) -> dict:
     # Review comments are the Servicio's and SUBDERE's business, not a GORE's.
     internos = acceso.es_lector_interno(usuario, documento)
     observaciones = (
-        list(
-            Observacion.objects.filter(documento=documento)
-            .select_related("autor", "resuelta_por")
-            # Whether the current version's approval / V°B° carried it (same query).
-            .annotate(**_arrastrada_en_la_version(documento))
-            .order_by("creada_en", "pk")
-        )
+        _OBSERVACIONES.lista(documento=documento.pk, version=documento.version_actual)
         if internos
         else []
     )
@@ -160,19 +155,33 @@ GRUPO_SERVICIO = "Del Servicio"
 ABIERTOS_HASTA = 8  # a checklist this short shows every group unfolded
 
 
-def _arrastrada_en_la_version(documento) -> dict:
+def _arrastrada_en_la_version(documento_id, version) -> dict:
     """Annotations ``arrastrada_aprobar`` / ``arrastrada_visar``: whether the approval or the
     V°B° of the current version carried the observación (``Transicion.arrastradas``), read
     with the observaciones themselves."""
     enlaces = Transicion.arrastradas.through.objects.filter(
         observacion_id=OuterRef("pk"),
-        transicion__documento_id=documento.pk,
-        transicion__version=documento.version_actual,
+        transicion__documento_id=documento_id,
+        transicion__version=version,
     )
     return {
         f"arrastrada_{accion}": Exists(enlaces.filter(transicion__accion=accion))
         for accion in (Accion.APROBAR, Accion.VISAR)
     }
+
+
+def _observaciones(documento, version):
+    """The document page's observaciones, oldest first, with their authors and whether the
+    current version's approval / V°B° carried them (same query)."""
+    return (
+        Observacion.objects.filter(documento_id=documento)
+        .select_related("autor", "resuelta_por")
+        .annotate(**_arrastrada_en_la_version(documento, version))
+        .order_by("creada_en", "pk")
+    )
+
+
+_OBSERVACIONES = consultas.Compilada(_observaciones, ids=("documento", "version"))
 
 
 def _revision_y_envio(
@@ -489,25 +498,26 @@ def documento_crear(request):
 
 
 def _q_anterior_visado(documento) -> Q:
+    return _q_anterior(documento.servicio_id, documento.etapa, documento.ciclo.anio)
+
+
+def _q_anterior(servicio, etapa, anio) -> Q:
     return Q(
-        documento__servicio_id=documento.servicio_id,
-        documento__etapa=documento.etapa,
-        documento__ciclo__anio__lt=documento.ciclo.anio,
+        documento__servicio_id=servicio,
+        documento__etapa=etapa,
+        documento__ciclo__anio__lt=anio,
         documento__version_visada=F("numero"),
     )
 
 
-def _versiones_y_anterior(documento):
-    """The document's versions (oldest first) and the visado version of the same Servicio and
-    stage in the latest previous Ciclo, in one query: what the page shows of each (its number,
-    SHA-256, date, author's name and Ciclo), not the model instances."""
-    filas = (
+def _versiones(documento, servicio, etapa, anio):
+    return (
         VersionDocumento.objects.filter(
-            Q(documento_id=documento.pk) | _q_anterior_visado(documento)
+            Q(documento_id=documento) | _q_anterior(servicio, etapa, anio)
         )
         # Both sides are of this Servicio and stage: said outside the OR too, so the database
         # reads only the Servicio's documents (an index) instead of every version.
-        .filter(documento__servicio_id=documento.servicio_id, documento__etapa=documento.etapa)
+        .filter(documento__servicio_id=servicio, documento__etapa=etapa)
         .order_by("documento__ciclo__anio", "numero")
         .values_list(
             "documento_id",
@@ -519,6 +529,21 @@ def _versiones_y_anterior(documento):
             "creada_por__last_name",
             "creada_por__username",
         )
+    )
+
+
+_VERSIONES = consultas.Compilada(_versiones, ids=("documento", "servicio", "etapa", "anio"))
+
+
+def _versiones_y_anterior(documento):
+    """The document's versions (oldest first) and the visado version of the same Servicio and
+    stage in the latest previous Ciclo, in one query: what the page shows of each (its number,
+    SHA-256, date, author's name and Ciclo), not the model instances."""
+    filas = _VERSIONES.lista(
+        documento=documento.pk,
+        servicio=documento.servicio_id,
+        etapa=documento.etapa,
+        anio=documento.ciclo.anio,
     )
     url = fragmentos.UrlRepetida("pmggt:documento_version", documento.pk)
     propias, previas = [], []

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from . import etapas, notificaciones, permisos
+from . import consultas, etapas, notificaciones, permisos
 from .historia import actuando_como
 from .models import Documento, Observacion, Transicion, VersionDocumento
 
@@ -84,15 +84,22 @@ def transiciones_de(documento: Documento) -> list[Transicion]:
     object (a page asks for them for the four-eyes rule, the timeline and its notices)."""
     cache = documento.__dict__.get(_TRANSICIONES)
     if cache is None:
-        cache = documento.__dict__[_TRANSICIONES] = list(
-            Transicion.objects.filter(documento_id=documento.pk)
-            # «por subrogancia de …» (pmggt.subrogancia.por_subrogancia): same query.
-            .select_related("actor", "subrogancia__titular")
-            # How many open observaciones each approval or V°B° carried (same query).
-            .annotate(n_arrastradas=Count("arrastradas"))
-            .order_by("fecha", "pk")
-        )
+        cache = documento.__dict__[_TRANSICIONES] = _TRANSICIONES_DE.lista(documento=documento.pk)
     return cache
+
+
+def _transiciones(documento):
+    return (
+        Transicion.objects.filter(documento_id=documento)
+        # «por subrogancia de …» (pmggt.subrogancia.por_subrogancia): same query.
+        .select_related("actor", "subrogancia__titular")
+        # How many open observaciones each approval or V°B° carried (same query).
+        .annotate(n_arrastradas=Count("arrastradas"))
+        .order_by("fecha", "pk")
+    )
+
+
+_TRANSICIONES_DE = consultas.Compilada(_transiciones, ids=("documento",))
 
 
 def con_abiertas(transicion: Transicion) -> str:
