@@ -130,10 +130,14 @@ def centros_del_servicio(documento: Documento) -> list:
     """The document's Servicio's Centros (all, with their region), read once per document
     object: the region of a URL and the editable parts both come from it."""
     if "_pmggt_centros" not in documento.__dict__:
-        documento._pmggt_centros = list(
-            Centro.objects.filter(servicio_id=documento.servicio_id).select_related("region")
-        )
+        documento._pmggt_centros = _CENTROS.lista(servicio=documento.servicio_id)
     return documento._pmggt_centros
+
+
+_CENTROS = consultas.Compilada(
+    lambda servicio: Centro.objects.filter(servicio_id=servicio).select_related("region"),
+    ids=("servicio",),
+)
 
 
 def es_editor(usuario, servicio) -> bool:

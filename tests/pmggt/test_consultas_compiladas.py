@@ -187,3 +187,15 @@ def test_anotacion_y_orden_de_values_list(documentos):  # noqa: F811
     )
     assert consulta.lista(documento=doc.pk) == orm
     assert orm
+
+
+@pytest.mark.django_db
+def test_centros_como_el_orm(documentos):  # noqa: F811
+    from pmggt.models import Centro
+
+    for servicio in (documentos.servicio, documentos.otro_servicio):
+        compilados = _una_consulta(lambda s=servicio: acceso._CENTROS.lista(servicio=s.pk))
+        orm = list(Centro.objects.filter(servicio_id=servicio.pk).select_related("region"))
+        _iguales(compilados, orm)
+    assert len(acceso._CENTROS.lista(servicio=documentos.servicio.pk)) == 2
+    assert acceso._CENTROS.lista(servicio=documentos.otro_servicio.pk) == []
