@@ -29,35 +29,45 @@ _PRIMERA, _SEGUNDA = 30_001, 30_101
 
 
 class Compilada:
-    def __init__(self, construir: Callable, *, ids: tuple[str, ...]):
+    def __init__(self, construir: Callable, *, ids: tuple[str, ...], textos: tuple[str, ...] = ()):
         """``construir(**ids)`` -> a queryset of model instances or a ``values_list``, whose
-        shape is the same whatever the ids (they only appear as values compared or matched)."""
+        shape is the same whatever the ids (they only appear as values compared or matched):
+        integers, but those named in ``textos``, which are strings."""
         self._construir = construir
         self._ids = ids
+        self._textos = frozenset(textos)
         self._compiladas: dict = {}
         self._leido = None
         self._candado = threading.Lock()
 
+    def _suplentes(self, base: int) -> dict:
+        return {
+            n: f"pmggt-compilada-{base + i}" if n in self._textos else base + i
+            for i, n in enumerate(self._ids)
+        }
+
     def _compilar(self, alias: str):
-        qs = self._construir(**{n: _PRIMERA + i for i, n in enumerate(self._ids)})
+        primeros, segundos = self._suplentes(_PRIMERA), self._suplentes(_SEGUNDA)
+        qs = self._construir(**primeros)
         if qs._prefetch_related_lookups or qs._known_related_objects:
             raise ValueError("Compilada no lleva prefetch_related ni objetos relacionados.")
         if qs._iterable_class not in (ModelIterable, ValuesListIterable):
             raise ValueError("Compilada lee instancias o values_list (sin flat ni named).")
         compilador = qs.query.get_compiler(using=alias)
         sql, params = compilador.as_sql()
-        otra = self._construir(**{n: _SEGUNDA + i for i, n in enumerate(self._ids)})
+        otra = self._construir(**segundos)
         sql_otra, params_otra = otra.query.get_compiler(using=alias).as_sql()
         if sql_otra != sql or len(params_otra) != len(params):
             return None
+        cual = {(primeros[n], segundos[n]): n for n in self._ids}
         lugares = {}  # parameter position -> id name
         for posicion, (uno, otro) in enumerate(zip(params, params_otra, strict=True)):
             if uno == otro:
                 continue
-            i = uno - _PRIMERA if type(uno) is int else -1
-            if not (0 <= i < len(self._ids) and otro == _SEGUNDA + i):
+            nombre = cual.get((uno, otro)) if type(uno) in (int, str) else None
+            if nombre is None:
                 return None
-            lugares[posicion] = self._ids[i]
+            lugares[posicion] = nombre
         if set(lugares.values()) != set(self._ids):
             return None
         columnas = compilador.col_count
@@ -128,5 +138,5 @@ class Compilada:
     def _modelo(self):
         """The queryset's model (for the database router), read once."""
         if self._leido is None:
-            self._leido = self._construir(**dict.fromkeys(self._ids, _PRIMERA)).model
+            self._leido = self._construir(**self._suplentes(_PRIMERA)).model
         return self._leido

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 
 from django.db.models import Case, F, JSONField, Value, When
 
-from . import etapas
+from . import consultas, etapas
 from .models import Documento, VersionDocumento
 
 Estado = Documento.Estado
@@ -151,33 +151,23 @@ def contenido_visado(
     (the largest column there is). The kept value is shared: never change it in place (make
     it of read-only types). ``version.contenido`` is then not loaded.
     """
-    version = VersionDocumento.objects.select_related(
-        "documento__servicio", "documento__ciclo"
-    ).filter(
-        documento__servicio=servicio,
-        documento__ciclo=ciclo,
-        documento__etapa=etapa,
-        numero=F("documento__version_visada"),
-    )
+    servicio_id, ciclo_id = getattr(servicio, "pk", servicio), getattr(ciclo, "pk", ciclo)
     if resumen is None:
-        version = version.first()
+        version = _visada(servicio_id, ciclo_id, etapa).first()
         if version is None:
             return None
         return version.contenido, version
-    clave = (getattr(servicio, "pk", servicio), getattr(ciclo, "pk", ciclo), etapa, resumen)
+    clave = (servicio_id, ciclo_id, etapa, resumen)
     with _CANDADO:
         guardado = _RESUMENES.get(clave)
     pk, sha256 = (guardado[0], guardado[1]) if guardado else (0, "")
-    version = (
-        version.defer("contenido")
-        .annotate(
-            _contenido=Case(
-                When(pk=pk, sha256=sha256, then=Value(None)),
-                default=F("contenido"),
-                output_field=JSONField(),
+    version = next(
+        iter(
+            _VISADA_SIN_CONTENIDO.lista(
+                servicio=servicio_id, ciclo=ciclo_id, etapa=etapa, pk=pk, sha256=sha256
             )
-        )
-        .first()
+        ),
+        None,
     )
     if version is None:
         return None
@@ -191,6 +181,39 @@ def contenido_visado(
         while len(_RESUMENES) > MAX_RESUMENES:
             _RESUMENES.popitem(last=False)
     return hecho, version
+
+
+def _visada(servicio, ciclo, etapa):
+    return VersionDocumento.objects.select_related(
+        "documento__servicio", "documento__ciclo"
+    ).filter(
+        documento__servicio_id=servicio,
+        documento__ciclo_id=ciclo,
+        documento__etapa=etapa,
+        numero=F("documento__version_visada"),
+    )
+
+
+def _visada_sin_contenido(servicio, ciclo, etapa, pk, sha256):
+    """The visado version, with its JSON as ``_contenido`` unless it is version ``pk`` with
+    that ``sha256`` (whose reading is kept), first by id as ``.first()`` reads it."""
+    return (
+        _visada(servicio, ciclo, etapa)
+        .defer("contenido")
+        .annotate(
+            _contenido=Case(
+                When(pk=pk, sha256=sha256, then=Value(None)),
+                default=F("contenido"),
+                output_field=JSONField(),
+            )
+        )
+        .order_by("pk")[:1]
+    )
+
+
+_VISADA_SIN_CONTENIDO = consultas.Compilada(
+    _visada_sin_contenido, ids=("servicio", "ciclo", "etapa", "pk", "sha256"), textos=("sha256",)
+)
 
 
 # contenido_visado(resumen=...): {(servicio, ciclo, etapa, resumen): (version pk, sha256,

@@ -50,6 +50,8 @@ def test_segunda_lectura_sin_el_json_en_una_consulta(mundo, plan):
     assert segunda is primera  # the kept reading
     assert version._contenido is None  # the JSON did not travel
     assert "contenido" in version.get_deferred_fields()
+    # Through the query compiled once (pmggt.consultas): its ids, the sha256 among them.
+    assert versiones._VISADA_SIN_CONTENIDO._compiladas[connection.alias] is not None
 
 
 @pytest.mark.django_db

@@ -199,3 +199,19 @@ def test_centros_como_el_orm(documentos):  # noqa: F811
         _iguales(compilados, orm)
     assert len(acceso._CENTROS.lista(servicio=documentos.servicio.pk)) == 2
     assert acceso._CENTROS.lista(servicio=documentos.otro_servicio.pk) == []
+
+
+@pytest.mark.django_db
+def test_ids_de_texto(documentos):  # noqa: F811
+    consulta = consultas.Compilada(
+        lambda documento, accion: Transicion.objects.filter(
+            documento_id=documento, accion=accion
+        ).order_by("pk"),
+        ids=("documento", "accion"),
+        textos=("accion",),
+    )
+    for doc in _todos(documentos):
+        for accion in ("enviar", "devolver", "visar", "no-existe"):
+            orm = list(Transicion.objects.filter(documento_id=doc.pk, accion=accion).order_by("pk"))
+            _iguales(consulta.lista(documento=doc.pk, accion=accion), orm)
+    assert consulta._compiladas["default"] is not None
