@@ -83,6 +83,8 @@ class Elecciones(BaseChoiceIterator):
     ``normalize_choices`` keeps a choice iterator as it is, instead of rebuilding the list for
     each field and again for its widget, per form."""
 
+    fijas = True  # never change: pmggt.widgets keeps their drawn options on them
+
     def __init__(self, pares):
         self.origen = pares
         self.pares = normalize_choices(pares)

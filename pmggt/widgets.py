@@ -281,41 +281,67 @@ class _CasillasDirectas(RenderRapido):
             partes.append(f' class="{_texto(clase)}"')
         partes.append(">")
         hay_elegida = False
-        for indice, (valor, etiqueta) in enumerate(self.choices):
-            if valor is None:
-                valor = ""
-            if isinstance(etiqueta, list | tuple):
-                grupo, opciones, subindice = valor, etiqueta, 0
-            else:
-                grupo, opciones, subindice = None, ((valor, etiqueta),), None
-            if grupo:
-                partes.append(f"\n  <div><label>{_texto(grupo)}</label>")
-            for subvalor, subetiqueta in opciones:
-                elegida = (not hay_elegida or varias) and str(subvalor) in valores
+        con_id = "id" in base
+        # id_for_label as ChoiceWidget's: "<id>_<n>" (kept as is by a subclass that changes it).
+        ids_directos = con_id and type(self).id_for_label is ChoiceWidget.id_for_label
+        for grupo, opciones in _casillas(self.choices):
+            if grupo is not None:
+                partes.append(f"\n  <div><label>{grupo}</label>")
+            for numero, clave, valor_html, etiqueta_html in opciones:
+                elegida = (not hay_elegida or varias) and clave in valores
                 hay_elegida |= elegida
-                numero = str(indice) if subindice is None else f"{indice}_{subindice}"
-                if "id" in base:
+                if ids_directos and ident:
+                    propio = html.escape(f"{ident}_{numero}")
+                    del_id, para = f' id="{propio}"', f' for="{propio}"'
+                elif con_id:
                     propio = self.id_for_label(ident, numero)
                     del_id = atributos({"id": propio})
                     para = f' for="{_texto(propio)}"' if propio else ""
                 else:
                     del_id, para = "", ""
-                valor_html = (
-                    f' value="{_valor_s(subvalor)}"'
-                    if subvalor != None  # noqa: E711 (as the template)
-                    else ""
-                )
                 marcada = " checked" if elegida else ""
                 partes.append(
                     f"<div>\n    <label{para}>{inicio}{valor_html}{antes}{del_id}{despues}"
-                    f"{marcada}>\n {_texto(subetiqueta)}</label>\n\n</div>"
+                    f"{marcada}>\n {etiqueta_html}</label>\n\n</div>"
                 )
-                if subindice is not None:
-                    subindice += 1
-            if grupo:
+            if grupo is not None:
                 partes.append("\n  </div>")
         partes.append("\n</div>")
         return mark_safe("".join(partes))
+
+
+def _casillas(choices) -> list:
+    """[(group label HTML or None, [(number, str(value), ' value="…"', label HTML)])] of a
+    choice list as ``_CasillasDirectas`` draws it. Kept on a choice iterator that says its
+    choices never change (``fijas = True``: ``planes.forms.Elecciones``, shared by the forms of
+    a page, where each of a Plan's objectives lists every Cuadro I N°1 row), worked out once for
+    all of them; anything else is worked out each time."""
+    hecho = getattr(choices, "_pmggt_casillas", None)
+    if hecho is not None:
+        return hecho
+    hecho = []
+    for indice, (valor, etiqueta) in enumerate(choices):
+        if valor is None:
+            valor = ""
+        if isinstance(etiqueta, list | tuple):
+            grupo, opciones, subindice = valor, etiqueta, 0
+        else:
+            grupo, opciones, subindice = None, ((valor, etiqueta),), None
+        filas = []
+        for subvalor, subetiqueta in opciones:
+            numero = str(indice) if subindice is None else f"{indice}_{subindice}"
+            valor_html = (
+                f' value="{_valor_s(subvalor)}"'
+                if subvalor != None  # noqa: E711 (as the template)
+                else ""
+            )
+            filas.append((numero, str(subvalor), valor_html, _texto(subetiqueta)))
+            if subindice is not None:
+                subindice += 1
+        hecho.append((_texto(grupo) if grupo else None, filas))
+    if getattr(choices, "fijas", False):
+        choices._pmggt_casillas = hecho
+    return hecho
 
 
 def _rapido(base, dibujar, mixin=RenderRapido):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.utils.choices import BaseChoiceIterator, normalize_choices
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -134,3 +135,34 @@ def test_acelerar_no_toca_widgets_propios():
     f = F()
     widgets.acelerar(f)
     assert type(f.fields["a"].widget) is Propio
+
+
+class _Fijas(BaseChoiceIterator):
+    """A choice list that says it never changes (as planes.forms.Elecciones)."""
+
+    fijas = True
+
+    def __init__(self, pares):
+        self.pares = normalize_choices(pares)
+
+    def __iter__(self):
+        return iter(self.pares)
+
+
+@pytest.mark.parametrize("clase", ["CheckboxSelectMultiple", "RadioSelect"])
+def test_opciones_fijas_compartidas_se_dibujan_igual(clase):
+    # The drawn options are kept on the shared list: every widget that shares it, with its
+    # own value, name and attributes, still draws what Django draws.
+    fijas = _Fijas(OPCIONES)
+    for valor in VALORES_ELECCION:
+        for attrs in ATRIBUTOS:
+            for nombre in ("obj-0-filas", "obj-1-filas"):
+                rapido = getattr(widgets, clase)(attrs={"class": "c"})
+                rapido.choices = fijas
+                base = getattr(forms, clase)(attrs={"class": "c"}, choices=OPCIONES)
+                _igual(rapido, base, nombre, valor, attrs)
+    assert hasattr(fijas, "_pmggt_casillas")
+    sin_marca = _Fijas(OPCIONES)
+    sin_marca.fijas = False
+    widgets.CheckboxSelectMultiple(choices=sin_marca).render("x", None)
+    assert not hasattr(sin_marca, "_pmggt_casillas")
