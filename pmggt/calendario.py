@@ -172,6 +172,29 @@ def primera_visacion():
     )
 
 
+def fechas_de_plazo() -> dict:
+    """The outer document's stage deadline (periodo 0 of its Ciclo) and its Servicio's
+    extension of it: two correlated subqueries to annotate list rows with (``plazo_vence``,
+    ``prorroga_vence``), so that ``anotar_filas`` reads no Plazo for those rows."""
+    return {
+        "plazo_vence": Subquery(
+            Plazo.objects.filter(ciclo_id=OuterRef("ciclo_id"), etapa=OuterRef("etapa"), periodo=0)
+            .order_by()
+            .values("vence")[:1]
+        ),
+        "prorroga_vence": Subquery(
+            Prorroga.objects.filter(
+                plazo__ciclo_id=OuterRef("ciclo_id"),
+                plazo__etapa=OuterRef("etapa"),
+                plazo__periodo=0,
+                servicio_id=OuterRef("servicio_id"),
+            )
+            .order_by()
+            .values("vence")[:1]
+        ),
+    }
+
+
 def _dia(momento) -> date | None:
     if momento is None:
         return None
@@ -245,18 +268,24 @@ def vencimiento(
     if efectivo is None:
         return None
     prorroga = efectivo.prorroga.vence if efectivo.prorroga is not None else None
-    datos = {"vence": efectivo.vence, "original": efectivo.original, "prorroga": prorroga}
+    dia = _dia(visado_el) if visado else None
+    return _vencimiento(efectivo.original, prorroga, visado, dia, hoy_)
+
+
+def _vencimiento(original: date, prorroga: date | None, visado: bool, dia, hoy_) -> Vencimiento:
+    """``vencimiento`` from the dates: the Plazo's, the Prorroga's, the day first visado."""
+    vence = prorroga or original
+    datos = {"vence": vence, "original": original, "prorroga": prorroga}
     if visado:
-        dia = _dia(visado_el)
-        if dia is not None and dia > efectivo.vence:
-            atraso = (dia - efectivo.vence).days
+        if dia is not None and dia > vence:
+            atraso = (dia - vence).days
             return Vencimiento(
                 f"visado con {_dias(atraso)} de atraso", "vence-visado-tarde", **datos
             )
         return Vencimiento("visado", "vence-visado", **datos)
-    n = dias_restantes(efectivo.vence, hoy_)
+    n = dias_restantes(vence, hoy_)
     clase = "vence-atrasado" if n < 0 else ("vence-pronto" if n <= PRONTO else "vence-plazo")
-    return Vencimiento(cuenta_regresiva(efectivo.vence, hoy_), clase, **datos)
+    return Vencimiento(cuenta_regresiva(vence, hoy_), clase, **datos)
 
 
 def html_vence(v: Vencimiento | None, *, con_fecha: bool = False) -> str:
@@ -278,22 +307,38 @@ def html_vence(v: Vencimiento | None, *, con_fecha: bool = False) -> str:
 
 
 def anotar_filas(filas, no_iniciados=(), hoy_: date | None = None) -> dict:
-    """A list page's countdowns, every row's deadline read in ONE query: each document row (of
-    ``selectors.filas``) gets ``vencimiento``; returns {(servicio_id, ciclo_id, etapa):
+    """A list page's countdowns, every row's deadline read in ONE query (none for rows read
+    with it, ``selectors.filas(..., plazos=True)``, when there are no others): each document
+    row (of ``selectors.filas``) gets ``vencimiento``; returns {(servicio_id, ciclo_id, etapa):
     Vencimiento} of the «No iniciado» rows (``selectors.NoIniciado``, frozen)."""
     filas = list(filas)
     no_iniciados = list(no_iniciados)
-    claves = [(f["servicio_id"], f["ciclo_id"], f["etapa"]) for f in filas]
+    leidas = [f for f in filas if "plazo_vence" in f]
+    otras = [f for f in filas if "plazo_vence" not in f]
+    claves = [(f["servicio_id"], f["ciclo_id"], f["etapa"]) for f in otras]
     claves_ni = [(n.servicio_id, n.ciclo_id, n.etapa.numero) for n in no_iniciados]
     plazos = plazos_de([*claves, *claves_ni])
     hoy_ = hoy_ or hoy()
-    for fila, clave in zip(filas, claves, strict=True):
+    for fila, clave in zip(otras, claves, strict=True):
         fila["vencimiento"] = vencimiento(
             plazos.get(clave),
             visado=fila["version_visada"] is not None,
             visado_el=fila.get("visado_primero"),
             hoy_=hoy_,
         )
+    # Rows of one stage and Ciclo mostly share their deadline: each countdown is built once.
+    hechos: dict[tuple, Vencimiento] = {}
+    for fila in leidas:
+        original = fila["plazo_vence"]
+        if original is None:
+            fila["vencimiento"] = None
+            continue
+        visado = fila["version_visada"] is not None
+        dia = _dia(fila.get("visado_primero")) if visado else None
+        clave = (original, fila["prorroga_vence"], visado, dia)
+        if clave not in hechos:
+            hechos[clave] = _vencimiento(*clave, hoy_)
+        fila["vencimiento"] = hechos[clave]
     return {clave: vencimiento(plazos.get(clave), hoy_=hoy_) for clave in claves_ni}
 
 
