@@ -20,6 +20,7 @@ from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.html import escape
 
+from . import consultas
 from .historia import actuando_como
 from .models import Ciclo, Documento, Plazo, Prorroga, Servicio, Transicion
 
@@ -54,28 +55,42 @@ _COLUMNAS_PRORROGA = ("pk", "servicio_id", "vence", "motivo", "otorgada_por_id",
 def _plazos_con_prorrogas(plazos, servicios=None):
     """(Plazo, [Prorroga]) of these Plazos (a queryset), with the Prorrogas of ``servicios``
     (None: all), in ONE query: the Prorrogas are LEFT JOINed, not prefetched."""
+    return _armar(_filas_plazos(plazos, servicios))
+
+
+def _filas_plazos(plazos, servicios=None):
+    """The rows of ``_plazos_con_prorrogas``: ``_COLUMNAS`` and each ``pr_`` column."""
     if servicios is not None:
         condicion = Q(prorrogas__servicio_id__in=sorted(servicios))
         plazos = plazos.annotate(_p=FilteredRelation("prorrogas", condition=condicion))
         relacion = "_p"
     else:
         relacion = "prorrogas"
-    filas = (
+    return (
         plazos.order_by("ciclo_id", "etapa", "periodo", f"{relacion}__servicio_id")
         .annotate(**{f"pr_{c}": F(f"{relacion}__{c}") for c in _COLUMNAS_PRORROGA})
-        .values(*_COLUMNAS, *(f"pr_{c}" for c in _COLUMNAS_PRORROGA))
+        .values_list(*_COLUMNAS, *(f"pr_{c}" for c in _COLUMNAS_PRORROGA))
     )
+
+
+def _armar(filas) -> list[tuple[Plazo, list[Prorroga]]]:
+    n = len(_COLUMNAS)
     resultado: dict[int, tuple[Plazo, list[Prorroga]]] = {}
     for fila in filas:
-        if fila["pk"] not in resultado:
-            plazo = Plazo(**{("id" if c == "pk" else c): fila[c] for c in _COLUMNAS})
+        if fila[0] not in resultado:
+            plazo = Plazo(
+                **{("id" if c == "pk" else c): v for c, v in zip(_COLUMNAS, fila, strict=False)}
+            )
             plazo._state.adding = False
-            resultado[fila["pk"]] = (plazo, [])
-        plazo, prorrogas = resultado[fila["pk"]]
-        if fila["pr_pk"] is not None:
+            resultado[fila[0]] = (plazo, [])
+        plazo, prorrogas = resultado[fila[0]]
+        if fila[n] is not None:
             prorroga = Prorroga(
                 plazo=plazo,
-                **{("id" if c == "pk" else c): fila[f"pr_{c}"] for c in _COLUMNAS_PRORROGA},
+                **{
+                    ("id" if c == "pk" else c): v
+                    for c, v in zip(_COLUMNAS_PRORROGA, fila[n:], strict=True)
+                },
             )
             prorroga._state.adding = False
             prorrogas.append(prorroga)
@@ -130,9 +145,19 @@ def plazos_de(pares) -> dict[tuple[int, int, int], PlazoEfectivo]:
 
 
 def plazo_de(documento: Documento) -> PlazoEfectivo | None:
-    """The document's effective deadline (None: the Ciclo has none for its stage)."""
-    clave = (documento.servicio_id, documento.ciclo_id, documento.etapa)
-    return plazos_de([clave]).get(clave)
+    """The document's effective deadline (None: the Ciclo has none for its stage): what
+    ``plazos_de`` gives for it, through a query compiled once (every document page asks)."""
+    servicio, ciclo, etapa = documento.servicio_id, documento.ciclo_id, documento.etapa
+    filas = _PLAZO_DE.lista(servicio=servicio, ciclo=ciclo, etapa=etapa)
+    return TablaPlazos(_armar(filas)).de(servicio, ciclo, etapa)
+
+
+_PLAZO_DE = consultas.Compilada(
+    lambda servicio, ciclo, etapa: _filas_plazos(
+        Plazo.objects.filter(ciclo_id=ciclo, etapa=etapa, periodo=0), [servicio]
+    ),
+    ids=("servicio", "ciclo", "etapa"),
+)
 
 
 def dias_restantes(vence: date, hoy_: date | None = None) -> int:

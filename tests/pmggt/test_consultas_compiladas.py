@@ -215,3 +215,53 @@ def test_ids_de_texto(documentos):  # noqa: F811
             orm = list(Transicion.objects.filter(documento_id=doc.pk, accion=accion).order_by("pk"))
             _iguales(consulta.lista(documento=doc.pk, accion=accion), orm)
     assert consulta._compiladas["default"] is not None
+
+
+@pytest.mark.django_db
+def test_plazo_de_un_documento_como_plazos_de(documentos):  # noqa: F811
+    from pmggt import calendario
+    from pmggt.models import Plazo, Prorroga
+
+    docs = _todos(documentos)
+    # Deadlines for some of the documents' Ciclos: one with an extension for Servicio A and
+    # another for Servicio B (not theirs), one without, and a period of Etapa III aside.
+    for n, doc in enumerate(docs[:4]):
+        plazo = Plazo.objects.create(
+            ciclo_id=doc.ciclo_id, etapa=doc.etapa, periodo=0, vence=datetime.date(2030, 1, 10 + n)
+        )
+        Plazo.objects.create(
+            ciclo_id=doc.ciclo_id, etapa=3, periodo=1, nombre="P1", vence=datetime.date(2030, 6, 1)
+        )
+        if n % 2 == 0:
+            Prorroga.objects.create(
+                plazo=plazo,
+                servicio=documentos.servicio,
+                vence=datetime.date(2030, 2, 1 + n),
+                motivo="Motivo",
+                otorgada_por=documentos.admin,
+            )
+        if n < 2:
+            Prorroga.objects.create(
+                plazo=plazo,
+                servicio=documentos.otro_servicio,
+                vence=datetime.date(2030, 3, 1),
+                motivo="Otro",
+                otorgada_por=documentos.admin,
+            )
+    for doc in docs:
+        clave = (doc.servicio_id, doc.ciclo_id, doc.etapa)
+        esperado = calendario.plazos_de([clave]).get(clave)
+        obtenido = _una_consulta(lambda d=doc: calendario.plazo_de(d))
+        if esperado is None:
+            assert obtenido is None
+            continue
+        assert obtenido.vence == esperado.vence
+        assert _valores(obtenido.plazo) == _valores(esperado.plazo)
+        assert (obtenido.prorroga is None) == (esperado.prorroga is None)
+        if esperado.prorroga is not None:
+            assert obtenido.prorroga.servicio_id == documentos.servicio.pk
+            assert {k: v for k, v in _valores(obtenido.prorroga).items() if k != "otorgada_en"} == {
+                k: v for k, v in _valores(esperado.prorroga).items() if k != "otorgada_en"
+            }
+            assert obtenido.prorroga.otorgada_en == esperado.prorroga.otorgada_en
+    assert calendario._PLAZO_DE._compiladas["default"] is not None
