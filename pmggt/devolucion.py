@@ -17,7 +17,7 @@ from datetime import datetime
 from django.db.models import Subquery
 from django.urls import reverse
 
-from . import acceso, etapas, fragmentos
+from . import acceso, consultas, etapas, fragmentos
 from .models import Documento, Observacion, Transicion
 
 Estado = Documento.Estado
@@ -75,21 +75,26 @@ def _ultima_devolucion(transiciones) -> Transicion | None:
 
 def _observaciones_de_la_ultima_devolucion(documento):
     """The observaciones of the document's last transition if it is a return (none if it is
-    not), with the return and its actor: one query."""
+    not), with the return and its actor: one query (compiled once: every part page asks)."""
+    return _DE_LA_ULTIMA.lista(documento=documento.pk)
+
+
+def _de_la_ultima(documento):
     ultima = (
-        Transicion.objects.filter(documento_id=documento.pk)
-        .order_by("-fecha", "-pk")
-        .values("pk")[:1]
+        Transicion.objects.filter(documento_id=documento).order_by("-fecha", "-pk").values("pk")[:1]
     )
-    return list(
+    return (
         Observacion.objects.filter(
-            documento_id=documento.pk,
+            documento_id=documento,
             transicion_id=Subquery(ultima),
             transicion__accion=Accion.DEVOLVER,
         )
         .select_related("transicion__actor", "transicion__subrogancia__titular")
         .order_by("creada_en", "pk")
     )
+
+
+_DE_LA_ULTIMA = consultas.Compilada(_de_la_ultima, ids=("documento",))
 
 
 def aviso(request, documento, *, transiciones=None, observaciones=None, etiquetas=None):

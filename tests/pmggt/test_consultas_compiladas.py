@@ -265,3 +265,20 @@ def test_plazo_de_un_documento_como_plazos_de(documentos):  # noqa: F811
             }
             assert obtenido.prorroga.otorgada_en == esperado.prorroga.otorgada_en
     assert calendario._PLAZO_DE._compiladas["default"] is not None
+
+
+@pytest.mark.django_db
+def test_observaciones_de_la_ultima_devolucion_como_el_orm(documentos):  # noqa: F811
+    from pmggt import devolucion
+
+    devueltos = 0
+    for doc in _todos(documentos):
+        compiladas = _una_consulta(
+            lambda d=doc: devolucion._observaciones_de_la_ultima_devolucion(d)
+        )
+        _iguales(compiladas, list(devolucion._de_la_ultima(doc.pk)))
+        devueltos += bool(compiladas)
+        for o in compiladas:  # the return and its actor come with them
+            assert o.transicion.accion == "devolver" and o.transicion.actor is not None
+    assert devueltos  # some document's last transition is a return
+    assert devolucion._DE_LA_ULTIMA._compiladas["default"] is not None
