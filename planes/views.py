@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pmggt import acceso, concurrencia, fragmentos, permisos, workflow
+from pmggt import acceso, concurrencia, consultas, fragmentos, permisos, workflow
 from pmggt.models import Documento, Observacion
 from pmggt.versiones import contenido_vigente
 
@@ -45,11 +45,7 @@ def _observaciones(request, documento, interna: bool) -> dict:
     """{campo: open observaciones} with their HTML, for the Servicio's readers (one query)."""
     if not interna:
         return {}
-    lista = list(
-        Observacion.objects.filter(documento=documento, resuelta=False)
-        .select_related("autor", "resuelta_por")
-        .order_by("creada_en", "pk")
-    )
+    lista = _ABIERTAS.lista(documento=documento.pk)
     for obs in lista:
         obs.documento = documento
         obs.puede_resolver = workflow.puede_resolver(obs, request.user)
@@ -58,6 +54,16 @@ def _observaciones(request, documento, interna: bool) -> dict:
     for obs in lista:
         por_campo.setdefault(obs.campo, []).append(obs)
     return por_campo
+
+
+_ABIERTAS = consultas.Compilada(
+    lambda documento: (
+        Observacion.objects.filter(documento_id=documento, resuelta=False)
+        .select_related("autor", "resuelta_por")
+        .order_by("creada_en", "pk")
+    ),
+    ids=("documento",),
+)
 
 
 def _con_observar(request, documento, interna: bool, v: dict) -> None:

@@ -282,3 +282,19 @@ def test_observaciones_de_la_ultima_devolucion_como_el_orm(documentos):  # noqa:
             assert o.transicion.accion == "devolver" and o.transicion.actor is not None
     assert devueltos  # some document's last transition is a return
     assert devolucion._DE_LA_ULTIMA._compiladas["default"] is not None
+
+
+@pytest.mark.django_db
+def test_observaciones_abiertas_de_las_paginas_del_plan_como_el_orm(documentos):  # noqa: F811
+    from planes import views as vistas_plan
+    from pmggt.models import Observacion
+
+    for doc in _todos(documentos):
+        compiladas = _una_consulta(lambda d=doc: vistas_plan._ABIERTAS.lista(documento=d.pk))
+        orm = list(
+            Observacion.objects.filter(documento=doc, resuelta=False)
+            .select_related("autor", "resuelta_por")
+            .order_by("creada_en", "pk")
+        )
+        _iguales(compiladas, orm)
+    assert vistas_plan._ABIERTAS._compiladas["default"] is not None
