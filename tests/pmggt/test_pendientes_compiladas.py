@@ -67,10 +67,11 @@ def _pagina(client, consulta="") -> str:
     respuesta = client.get(URL + consulta)
     assert respuesta.status_code == 200
     html = respuesta.content.decode()
-    # Tokens change with every request.
+    # Tokens change with every request; the session's countdowns (seconds left, closing time)
+    # with the clock.
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "csrf", html)
     html = re.sub(r'name="csrf-token" content="[^"]*"', "csrf", html)
-    return re.sub(r'data-cierre="[^"]*"', "cierre", html)
+    return re.sub(r'data-(cierre|inactividad|absoluta)="[^"]*"', r"\1", html)
 
 
 def _mundo_grande(mundo):
