@@ -28,6 +28,19 @@ from django.db.models.query import ModelIterable, ValuesListIterable, get_relate
 _PRIMERA, _SEGUNDA = 30_001, 30_101
 
 
+def convertir(filas: list[list], convertidores, conexion) -> list[list]:
+    """Apply a compiler's ``get_converters()`` items to rows read with a raw cursor, in place
+    (what ``SQLCompiler.apply_converters`` does), and return them."""
+    if convertidores:
+        for fila in filas:
+            for posicion, (funciones, expresion) in convertidores:
+                valor = fila[posicion]
+                for funcion in funciones:
+                    valor = funcion(valor, expresion, conexion)
+                fila[posicion] = valor
+    return filas
+
+
 class Compilada:
     def __init__(self, construir: Callable, *, ids: tuple[str, ...], textos: tuple[str, ...] = ()):
         """``construir(**ids)`` -> a queryset of model instances or a ``values_list``, whose
@@ -113,15 +126,7 @@ class Compilada:
         with conexion.cursor() as cursor:
             cursor.execute(sql, params)
             filas = cursor.fetchall()
-        resultado = []
-        for fila in filas:
-            fila = list(fila[:columnas])
-            for posicion, (funciones, expresion) in convertidores:
-                valor = fila[posicion]
-                for funcion in funciones:
-                    valor = funcion(valor, expresion, conexion)
-                fila[posicion] = valor
-            resultado.append(fila)
+        resultado = convertir([list(fila[:columnas]) for fila in filas], convertidores, conexion)
         if plan[0] == "filas":
             return [tuple(fila) for fila in resultado]
         _, modelo, campos, desde, hasta, relacionados, anotaciones = plan

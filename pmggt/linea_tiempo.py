@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
 from . import etapas, fragmentos, workflow
+from .consultas import convertir
 from .models import Centro, Documento, Observacion, Region, Transicion
 
 # Fields that say nothing to a reader of the timeline.
@@ -370,11 +371,7 @@ def _filas_agrupadas(documento, definicion) -> tuple[list, list[dict]] | None:
     with conexion.cursor() as cursor:
         cursor.execute(sql, params)
         nombres = [c[0] for c in cursor.description]
-        filas = [list(fila) for fila in cursor.fetchall()]
-    for fila in filas:
-        for posicion, (funciones, expresion) in convertidores:
-            for funcion in funciones:
-                fila[posicion] = funcion(fila[posicion], expresion, conexion)
+        filas = convertir([list(fila) for fila in cursor.fetchall()], convertidores, conexion)
     return modelos, [dict(zip(nombres, fila, strict=True)) for fila in filas]
 
 

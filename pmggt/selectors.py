@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from . import etapas, permisos
+from .consultas import convertir
 from .models import Centro, Ciclo, Documento, GobiernoRegional, Observacion, Servicio
 
 Estado = Documento.Estado
@@ -483,11 +484,7 @@ def _leer(usuario, construir, *extra, modelo=Documento) -> list[dict]:
         cursor.execute(sql, params)
         filas = cursor.fetchall()
     if convertidores:
-        filas = [list(fila) for fila in filas]
-        for fila in filas:
-            for posicion, (funciones, expresion) in convertidores:
-                for funcion in funciones:
-                    fila[posicion] = funcion(fila[posicion], expresion, conexion)
+        filas = convertir([list(fila) for fila in filas], convertidores, conexion)
     return [dict(zip(nombres, fila, strict=True)) for fila in filas]
 
 

@@ -19,6 +19,8 @@ from django.db import connections, router
 from django.db.models import BigIntegerField, BooleanField, F, IntegerField, TextField, Value
 from django.db.models.functions import Cast
 
+from .consultas import convertir
+
 # Markers: ids no table can hold, replaced in the compiled SQL's parameters by the real ones.
 _MARCA_BASE = -918_273_645_100
 
@@ -82,10 +84,7 @@ class Union:
             with conexion.cursor() as cursor:
                 cursor.execute(sql, params)
                 filas = [list(fila) for fila in cursor.fetchall()]
-            for fila in filas:
-                for posicion, (funciones, expresion) in convertidores:
-                    for funcion in funciones:
-                        fila[posicion] = funcion(fila[posicion], expresion, conexion)
+            convertir(filas, convertidores, conexion)
         tablas: dict = {}
         for tabla, pk, *valores in filas:
             tablas.setdefault(tabla, []).append(
